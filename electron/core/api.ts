@@ -1,0 +1,12 @@
+// The console contract: the one list of methods the renderer may call, whichever transport carries them
+// (Electron IPC in the app, HTTP + WebSocket in the headless console). Each feature defines its methods in
+// `contracts/<feature>.ts`; add them to `consoleMethods` below.
+import type { InvokeDef } from './contracts/define.js';
+
+export * from './contracts/define.js';
+
+export const consoleMethods: Record<string, InvokeDef> = {
+  // feature contracts are spread in here, e.g. ...serversContract
+};
+
+export type ConsoleMethodName = keyof typeof consoleMethods;
