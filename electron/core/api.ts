@@ -2,11 +2,21 @@
 // (Electron IPC in the app, HTTP + WebSocket in the headless console). Each feature defines its methods in
 // `contracts/<feature>.ts`; add them to `consoleMethods` below.
 import type { InvokeDef } from './contracts/define.js';
+import { auditContract } from './contracts/audit.js';
+import { healthContract } from './contracts/health.js';
+import { provisionContract } from './contracts/provision.js';
+import { serversContract } from './contracts/servers.js';
+import { shellContract } from './contracts/shell.js';
 
 export * from './contracts/define.js';
 
 export const consoleMethods: Record<string, InvokeDef> = {
   // feature contracts are spread in here, e.g. ...serversContract
+  ...serversContract,
+  ...provisionContract,
+  ...healthContract,
+  ...auditContract,
+  ...shellContract,
 };
 
 export type ConsoleMethodName = keyof typeof consoleMethods;
