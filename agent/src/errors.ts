@@ -10,6 +10,8 @@ export const errorCodes = {
   FILE_TOO_LARGE: 'the upload is larger than the configured limit',
   FILE_NOT_FOUND: 'no such file',
   MODEL_MISSING: 'a model the analysis needs is not installed',
+  MODEL_CHECKSUM_MISMATCH: 'a downloaded model file does not match the sha256 in its manifest',
+  MODEL_DOWNLOAD_FAILED: 'a model file could not be downloaded',
   BAD_REQUEST: 'the request is malformed',
   TIMEOUT: 'the job ran longer than its time limit',
   CANCELED: 'the job was canceled',
