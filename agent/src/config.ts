@@ -1,0 +1,95 @@
+// Agent settings: defaults, then environment (MEDIAFLEET_*), then explicit overrides (CLI flags), validated once
+// at start so a bad value fails loudly instead of surfacing as an odd runtime behaviour.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const AgentConfig = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  dataDir: z.string().min(1),
+  /** Worker threads running models. Two cores: leave one for HTTP and SQLite. */
+  workers: z.coerce.number().int().min(1).max(64),
+  /** Jobs waiting (queued) across all tenants before POST /v1/jobs answers 429. */
+  maxQueueDepth: z.coerce.number().int().min(1),
+  maxUploadBytes: z.coerce.number().int().min(1),
+  /** POST /v1/analyze is for small images only. */
+  maxSyncUploadBytes: z.coerce.number().int().min(1),
+  jobTimeoutMs: z.coerce.number().int().min(100),
+  /** A running job's lease; renewed every third of it. A crashed agent's jobs come back after it expires. */
+  leaseMs: z.coerce.number().int().min(200),
+  maxAttempts: z.coerce.number().int().min(1),
+  /** Cosine similarity above which a new face joins an existing person. */
+  personSimilarity: z.coerce.number().min(0).max(1),
+  agentId: z.string().min(1),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  benchImagesDir: z.string().min(1),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+function defaults(): AgentConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8787,
+    dataDir: path.resolve('.data/agent'),
+    workers: Math.max(1, os.availableParallelism() - 1),
+    maxQueueDepth: 1000,
+    maxUploadBytes: 200 * 1024 * 1024,
+    maxSyncUploadBytes: 10 * 1024 * 1024,
+    jobTimeoutMs: 10 * 60_000,
+    leaseMs: 30_000,
+    maxAttempts: 3,
+    personSimilarity: 0.55,
+    agentId: os.hostname(),
+    logLevel: 'info',
+    benchImagesDir: path.resolve('../shared/fixtures/images'),
+  };
+}
+
+const envNames: Record<keyof AgentConfig, string> = {
+  host: 'MEDIAFLEET_HOST',
+  port: 'MEDIAFLEET_PORT',
+  dataDir: 'MEDIAFLEET_DATA',
+  workers: 'MEDIAFLEET_WORKERS',
+  maxQueueDepth: 'MEDIAFLEET_MAX_QUEUE',
+  maxUploadBytes: 'MEDIAFLEET_MAX_UPLOAD_BYTES',
+  maxSyncUploadBytes: 'MEDIAFLEET_MAX_SYNC_UPLOAD_BYTES',
+  jobTimeoutMs: 'MEDIAFLEET_JOB_TIMEOUT_MS',
+  leaseMs: 'MEDIAFLEET_LEASE_MS',
+  maxAttempts: 'MEDIAFLEET_MAX_ATTEMPTS',
+  personSimilarity: 'MEDIAFLEET_PERSON_SIMILARITY',
+  agentId: 'MEDIAFLEET_AGENT_ID',
+  logLevel: 'MEDIAFLEET_LOG_LEVEL',
+  benchImagesDir: 'MEDIAFLEET_BENCH_IMAGES',
+};
+
+export function loadConfig(overrides: Partial<Record<keyof AgentConfig, unknown>> = {}, env = process.env): AgentConfig {
+  const merged: Record<string, unknown> = { ...defaults() };
+  for (const [key, name] of Object.entries(envNames)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  const parsed = AgentConfig.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0]);
+    throw new Error(`invalid setting ${key} (${envNames[key as keyof AgentConfig] ?? key}): ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}
+
+let cachedVersion: string | undefined;
+
+/** The agent's version: the root package.json's, read once. */
+export function agentVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    cachedVersion = pkg.version ?? '0.0.0';
+  } catch {
+    cachedVersion = '0.0.0';
+  }
+  return cachedVersion;
+}

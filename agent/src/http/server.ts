@@ -1,0 +1,128 @@
+// Assembles a running agent from its config: database, repositories, worker pool, queue, HTTP app; listens,
+// and closes gracefully (stop accepting, let running jobs finish or re-queue them, close the database).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { agentVersion, type AgentConfig } from '../config.js';
+import { runQueueBench } from '../bench/queue-bench.js';
+import { FaceIndex } from '../faces-search/face-index.js';
+import { loadAnalyzers, type InstalledModel } from '../jobs/analyzer-port.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import { defaultWorkerUrl, WorkerPool } from '../jobs/worker-pool.js';
+import type { Logger } from '../logger.js';
+import { openDatabase } from '../store/database.js';
+import { FacesRepository } from '../store/faces-repository.js';
+import { JobsRepository } from '../store/jobs-repository.js';
+import { TokensRepository } from '../store/tokens-repository.js';
+import { imageAnalysisNames } from '../contracts/result-document.js';
+import { buildApp } from './app.js';
+import type { AgentServices } from './services.js';
+
+
+export interface RunningAgent {
+  app: FastifyInstance;
+  services: AgentServices;
+  pool: WorkerPool;
+  /** The address it listens on, e.g. http://127.0.0.1:8787. */
+  url: string;
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The worker entry; tests of queue mechanics pass a trivial one. Defaults to the analysis worker. */
+  workerUrl?: URL;
+  /** Analyses whose models each worker loads before the agent reports ready. */
+  warmUp?: string[];
+  listen?: boolean;
+}
+
+export async function startAgent(config: AgentConfig, logger: Logger, options: StartOptions = {}): Promise<RunningAgent> {
+  const uploadsDir = path.join(config.dataDir, 'uploads');
+  fs.mkdirSync(uploadsDir, { recursive: true });
+  const { db, hasVectorSearch } = openDatabase(path.join(config.dataDir, 'agent.sqlite'));
+  const jobs = new JobsRepository(db);
+  const tokens = new TokensRepository(db);
+  const faceIndex = new FaceIndex(new FacesRepository(db, hasVectorSearch), config.personSimilarity);
+  const version = agentVersion();
+
+  const pool = new WorkerPool({
+    size: config.workers,
+    workerUrl: options.workerUrl ?? defaultWorkerUrl,
+    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? [...imageAnalysisNames] },
+    logger,
+  });
+  pool.start();
+  const queue = new JobQueue(jobs, faceIndex, pool, config, logger);
+
+  let state: 'starting' | 'ok' | 'stopping' = 'starting';
+  void pool.whenReady().then(() => {
+    if (state === 'starting') state = 'ok';
+    logger.info({ workers: config.workers }, 'workers ready');
+  });
+
+  let modelsCache: Promise<InstalledModel[]> | undefined;
+  const services: AgentServices = {
+    config,
+    version,
+    uploadsDir,
+    queue,
+    jobs,
+    tokens,
+    faceIndex,
+    hasVectorSearch,
+    describeModels: () => {
+      modelsCache ??= loadAnalyzers()
+        .then((a) => a.describeInstalledModels())
+        .catch((err) => {
+          logger.warn({ err }, 'cannot describe models');
+          modelsCache = undefined;
+          return [];
+        });
+      return modelsCache;
+    },
+    readiness: () => ({ status: state, ready: state === 'ok' }),
+    runBench: (opts) =>
+      runQueueBench(queue, { imagesDir: config.benchImagesDir, uploadsDir, tenant: '__bench__', rounds: opts.rounds, analyses: opts.analyses }),
+  };
+
+  const app = await buildApp(services, logger);
+  queue.start();
+  let url = '';
+  if (options.listen !== false) {
+    url = await app.listen({ host: config.host, port: config.port });
+    logger.info({ url, dataDir: config.dataDir, workers: config.workers, vectorSearch: hasVectorSearch }, 'agent listening');
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 30_000): Promise<void> => {
+    closing ??= (async () => {
+      state = 'stopping';
+      // Stop taking new connections first; in-flight requests (SSE, sync analyze) finish or are cut at the grace.
+      const httpClosed = app.close();
+      await queue.shutdown(graceMs);
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
+      db.close();
+      logger.info('agent stopped');
+    })();
+    return closing;
+  };
+  return { app, services, pool, url, close };
+}
+
+/** `serve`: start, and stop gracefully on SIGTERM/SIGINT. */
+export async function serve(config: AgentConfig, logger: Logger): Promise<RunningAgent> {
+  const agent = await startAgent(config, logger);
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    void agent.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return agent;
+}

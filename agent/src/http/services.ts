@@ -1,0 +1,23 @@
+// What the HTTP layer is given: the domain objects, built and owned by server.ts (or a test).
+import type { AgentConfig } from '../config.js';
+import type { FaceIndex } from '../faces-search/face-index.js';
+import type { InstalledModel } from '../jobs/analyzer-port.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobsRepository } from '../store/jobs-repository.js';
+import type { TokensRepository } from '../store/tokens-repository.js';
+import type { BenchReport } from '../bench/queue-bench.js';
+
+export interface AgentServices {
+  config: AgentConfig;
+  version: string;
+  uploadsDir: string;
+  queue: JobQueue;
+  jobs: JobsRepository;
+  tokens: TokensRepository;
+  faceIndex: FaceIndex;
+  hasVectorSearch: boolean;
+  describeModels(): Promise<InstalledModel[]>;
+  /** Readiness: the workers have loaded their models and the agent is not stopping. */
+  readiness(): { status: 'ok' | 'starting' | 'stopping'; ready: boolean };
+  runBench(options: { rounds: number; analyses?: string[] }): Promise<BenchReport>;
+}

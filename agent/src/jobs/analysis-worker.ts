@@ -1,0 +1,51 @@
+// Worker thread entry: loads the models once, then runs one job at a time with `analyzeFile`, so inference never
+// blocks the HTTP event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { AgentError, toErrorInfo, type ErrorCode } from '../errors.js';
+import { loadAnalyzers, normaliseProgress } from './analyzer-port.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const send = (message: FromWorker): void => port.postMessage(message);
+const running = new Map<string, AbortController>();
+
+const analyzersReady = (async () => {
+  const analyzers = await loadAnalyzers();
+  if (init.warmUp.length > 0) await analyzers.warmUpModels(init.warmUp).catch(() => undefined);
+  return analyzers;
+})();
+
+analyzersReady.then(
+  () => send({ type: 'ready' }),
+  () => send({ type: 'ready' }),
+);
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') {
+    running.get(message.jobId)?.abort(new AgentError(message.reason.code as ErrorCode, message.reason.message));
+    return;
+  }
+  const controller = new AbortController();
+  running.set(message.jobId, controller);
+  void (async () => {
+    try {
+      const analyzers = await analyzersReady;
+      const result = await analyzers.analyzeFile(message.inputPath, {
+        analyses: message.options.analyses,
+        ocrLang: message.options.ocrLang,
+        // Always: the queue stores every vector for face search, then drops it unless the client asked.
+        includeEmbeddings: true,
+        signal: controller.signal,
+        onProgress: (p) => send({ type: 'progress', jobId: message.jobId, ...normaliseProgress(p) }),
+        agent: init.agent,
+      });
+      send({ type: 'succeeded', jobId: message.jobId, result: { ...result, file: message.fileName } });
+    } catch (err) {
+      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      send({ type: 'failed', jobId: message.jobId, error: toErrorInfo(reason) });
+    } finally {
+      running.delete(message.jobId);
+    }
+  })();
+});

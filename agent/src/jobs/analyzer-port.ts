@@ -1,0 +1,53 @@
+// What the queue needs from the models side (`analyzers/analyze-file.ts`), loaded lazily so that the HTTP side
+// and the CLI's usage errors never pay for loading tfjs, onnxruntime and the models.
+import type { ResultDocument } from '../contracts/result-document.js';
+
+export interface AnalyzeProgress {
+  stage: string;
+  progress: number;
+}
+
+export interface AnalyzeFileOptions {
+  analyses?: string[];
+  ocrLang?: string;
+  includeEmbeddings?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: unknown) => void;
+  agent: { id: string; version: string };
+}
+
+export interface InstalledModel {
+  id: string;
+  analysis: string;
+  runtime: string;
+  installed: boolean;
+  loaded: boolean;
+  bytes: number;
+}
+
+export interface Analyzers {
+  analyzeFile(path: string, options: AnalyzeFileOptions): Promise<ResultDocument>;
+  warmUpModels(analyses?: string[]): Promise<unknown>;
+  describeInstalledModels(): Promise<InstalledModel[]>;
+}
+
+const analyzersModule = '../analyzers/analyze-file.js';
+
+export async function loadAnalyzers(): Promise<Analyzers> {
+  return (await import(analyzersModule)) as Analyzers;
+}
+
+/** The models side reports progress as a number or `{ stage?, progress? }`; the queue wants both fields. */
+export function normaliseProgress(value: unknown, fallbackStage = 'analyzing'): AnalyzeProgress {
+  if (typeof value === 'number') return { stage: fallbackStage, progress: clamp01(value) };
+  if (value && typeof value === 'object') {
+    const v = value as { stage?: unknown; analysis?: unknown; progress?: unknown };
+    const stage = typeof v.stage === 'string' ? v.stage : typeof v.analysis === 'string' ? v.analysis : fallbackStage;
+    return { stage, progress: typeof v.progress === 'number' ? clamp01(v.progress) : 0 };
+  }
+  return { stage: fallbackStage, progress: 0 };
+}
+
+function clamp01(n: number): number {
+  return Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0;
+}

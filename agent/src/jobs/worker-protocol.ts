@@ -1,0 +1,19 @@
+// Messages between the queue's worker pool (main thread) and a worker thread that runs one job at a time.
+import type { ResultDocument } from '../contracts/result-document.js';
+import type { JobOptions } from '../store/jobs-repository.js';
+
+export interface WorkerInit {
+  agent: { id: string; version: string };
+  /** Analyses whose models the worker loads before it says it is ready. */
+  warmUp: string[];
+}
+
+export type ToWorker =
+  | { type: 'run'; jobId: string; inputPath: string; fileName: string; options: JobOptions }
+  | { type: 'cancel'; jobId: string; reason: { code: string; message: string } };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; jobId: string; stage: string; progress: number }
+  | { type: 'succeeded'; jobId: string; result: ResultDocument }
+  | { type: 'failed'; jobId: string; error: { code: string; message: string } };

@@ -1,0 +1,8 @@
+// Structured logs go to stderr only: stdout belongs to the CLI's JSON output.
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+export function createLogger(level = process.env.MEDIAFLEET_LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { service: 'mediafleet-agent' } }, pino.destination({ fd: 2, sync: true }));
+}

@@ -1,0 +1,141 @@
+// Face embeddings and persons. Vectors are Float32 BLOBs; with sqlite-vec loaded the cosine distance is computed
+// in SQL, otherwise by an exact scan in JS. Every query is filtered by tenant.
+import type { Box } from '../contracts/result-document.js';
+import type { Db } from './database.js';
+
+export interface StoredFace {
+  id: string;
+  tenant: string;
+  jobId: string;
+  faceIndex: number;
+  box: Box;
+  personId: string | null;
+  createdAt: number;
+}
+
+export interface SimilarFace extends StoredFace {
+  similarity: number;
+}
+
+export interface PersonRecord {
+  id: string;
+  tenant: string;
+  name: string | null;
+  faceCount: number;
+  createdAt: number;
+}
+
+interface FaceRow {
+  id: string;
+  tenant: string;
+  job_id: string;
+  face_index: number;
+  box: string;
+  person_id: string | null;
+  created_at: number;
+}
+
+function toFace(row: FaceRow): StoredFace {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    jobId: row.job_id,
+    faceIndex: row.face_index,
+    box: JSON.parse(row.box) as Box,
+    personId: row.person_id,
+    createdAt: row.created_at,
+  };
+}
+
+export function vectorToBlob(vector: ArrayLike<number>): Buffer {
+  const floats = Float32Array.from(vector);
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
+}
+
+export function blobToVector(blob: Buffer): Float32Array {
+  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+}
+
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+export class FacesRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly hasVectorSearch: boolean,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  insertFace(face: { id: string; tenant: string; jobId: string; faceIndex: number; box: Box; vector: ArrayLike<number>; personId: string }): void {
+    this.db
+      .prepare('INSERT INTO faces (id, tenant, job_id, face_index, box, vector, person_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(face.id, face.tenant, face.jobId, face.faceIndex, JSON.stringify(face.box), vectorToBlob(face.vector), face.personId, this.now());
+  }
+
+  getForTenant(tenant: string, id: string): StoredFace | undefined {
+    const row = this.db.prepare('SELECT * FROM faces WHERE id = ? AND tenant = ?').get(id, tenant) as FaceRow | undefined;
+    return row ? toFace(row) : undefined;
+  }
+
+  vectorOf(tenant: string, id: string): Float32Array | undefined {
+    const row = this.db.prepare('SELECT vector FROM faces WHERE id = ? AND tenant = ?').get(id, tenant) as { vector: Buffer } | undefined;
+    return row ? blobToVector(row.vector) : undefined;
+  }
+
+  countForJob(jobId: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM faces WHERE job_id = ?').get(jobId) as { n: number }).n;
+  }
+
+  listForPerson(tenant: string, personId: string): StoredFace[] {
+    return (this.db.prepare('SELECT * FROM faces WHERE tenant = ? AND person_id = ? ORDER BY created_at, id').all(tenant, personId) as FaceRow[]).map(toFace);
+  }
+
+  /** The tenant's faces most similar to `vector`, best first (cosine similarity, 1 = identical direction). */
+  nearest(tenant: string, vector: ArrayLike<number>, opts: { limit: number; excludeId?: string }): SimilarFace[] {
+    if (this.hasVectorSearch) {
+      const rows = this.db
+        .prepare(
+          `SELECT *, 1 - vec_distance_cosine(vector, ?) AS similarity FROM faces
+           WHERE tenant = ? AND id != ? ORDER BY similarity DESC, id LIMIT ?`,
+        )
+        .all(vectorToBlob(vector), tenant, opts.excludeId ?? '', opts.limit) as Array<FaceRow & { similarity: number }>;
+      return rows.map((row) => ({ ...toFace(row), similarity: row.similarity }));
+    }
+    const rows = this.db.prepare('SELECT * FROM faces WHERE tenant = ? AND id != ?').all(tenant, opts.excludeId ?? '') as Array<FaceRow & { vector: Buffer }>;
+    return rows
+      .map((row) => ({ ...toFace(row), similarity: cosineSimilarity(vector, blobToVector(row.vector)) }))
+      .sort((a, b) => b.similarity - a.similarity || a.id.localeCompare(b.id))
+      .slice(0, opts.limit);
+  }
+
+  insertPerson(id: string, tenant: string): void {
+    this.db.prepare('INSERT INTO persons (id, tenant, created_at) VALUES (?, ?, ?)').run(id, tenant, this.now());
+  }
+
+  listPersons(tenant: string): PersonRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT p.id, p.tenant, p.name, p.created_at, count(f.id) AS face_count FROM persons p
+         LEFT JOIN faces f ON f.person_id = p.id WHERE p.tenant = ? GROUP BY p.id ORDER BY p.created_at, p.id`,
+      )
+      .all(tenant) as Array<{ id: string; tenant: string; name: string | null; created_at: number; face_count: number }>;
+    return rows.map((r) => ({ id: r.id, tenant: r.tenant, name: r.name, faceCount: r.face_count, createdAt: r.created_at }));
+  }
+
+  getPerson(tenant: string, id: string): PersonRecord | undefined {
+    return this.listPersons(tenant).find((p) => p.id === id);
+  }
+
+  renamePerson(tenant: string, id: string, name: string | null): boolean {
+    return this.db.prepare('UPDATE persons SET name = ? WHERE id = ? AND tenant = ?').run(name, id, tenant).changes === 1;
+  }
+}

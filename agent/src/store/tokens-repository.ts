@@ -1,0 +1,86 @@
+// API tokens: `mf_<id>_<secret>`. Only sha256(secret) is stored; lookups go by id and compare the hash in
+// constant time, so neither a database leak nor response timing reveals a usable token.
+import crypto from 'node:crypto';
+import type { Db } from './database.js';
+
+export const tokenScopes = ['admin', 'submit', 'read'] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
+export interface TokenRecord {
+  id: string;
+  scope: TokenScope;
+  tenant: string;
+  label: string | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+interface TokenRow {
+  id: string;
+  secret_sha256: Buffer;
+  scope: TokenScope;
+  tenant: string;
+  label: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+const tokenPattern = /^mf_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+function toRecord(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    scope: row.scope,
+    tenant: row.tenant,
+    label: row.label,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class TokensRepository {
+  constructor(private readonly db: Db) {}
+
+  create(input: { scope: TokenScope; tenant: string; label?: string }): { token: string; record: TokenRecord } {
+    const id = crypto.randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const now = Date.now();
+    this.db
+      .prepare('INSERT INTO tokens (id, secret_sha256, scope, tenant, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, sha256(secret), input.scope, input.tenant, input.label ?? null, now);
+    return { token: `mf_${id}_${secret}`, record: this.get(id)! };
+  }
+
+  /** The live token this bearer string names, or undefined (unknown, malformed, wrong secret or revoked). */
+  verify(bearer: string): TokenRecord | undefined {
+    const match = tokenPattern.exec(bearer);
+    if (!match) return undefined;
+    const row = this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(match[1]) as TokenRow | undefined;
+    // Hash even when the id is unknown so both paths cost the same.
+    const presented = sha256(match[2]);
+    const stored = row?.secret_sha256 ?? Buffer.alloc(32);
+    const equal = crypto.timingSafeEqual(presented, stored);
+    if (!row || !equal || row.revoked_at !== null) return undefined;
+    return toRecord(row);
+  }
+
+  get(id: string): TokenRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  list(): TokenRecord[] {
+    return (this.db.prepare('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toRecord);
+  }
+
+  revoke(id: string): boolean {
+    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(Date.now(), id).changes === 1;
+  }
+}
+
+function sha256(text: string): Buffer {
+  return crypto.createHash('sha256').update(text).digest();
+}

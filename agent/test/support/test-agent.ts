@@ -1,0 +1,82 @@
+// Starts a real agent (real SQLite file in a temp dir, real worker threads, real HTTP on 127.0.0.1) for tests,
+// with one token per scope for tenant "acme" and a submit token for tenant "globex".
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type AgentConfig } from '../../src/config.js';
+import { startAgent, type RunningAgent } from '../../src/http/server.js';
+import { createLogger } from '../../src/logger.js';
+
+export const sleepWorkerUrl = new URL('./sleep-worker.ts', import.meta.url);
+
+export interface TestAgent {
+  agent: RunningAgent;
+  url: string;
+  dataDir: string;
+  tokens: { admin: string; submit: string; read: string; otherTenant: string };
+  close(): Promise<void>;
+}
+
+export async function startTestAgent(
+  overrides: Partial<AgentConfig> = {},
+  options: { workerUrl?: URL; warmUp?: string[]; dataDir?: string } = {},
+): Promise<TestAgent> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-agent-test-'));
+  const config = loadConfig({ host: '127.0.0.1', port: 0, dataDir, workers: 1, logLevel: 'warn', ...overrides }, {});
+  const agent = await startAgent(config, createLogger(config.logLevel), { workerUrl: options.workerUrl, warmUp: options.warmUp });
+  const { tokens } = agent.services;
+  const make = (scope: 'admin' | 'submit' | 'read', tenant: string): string => tokens.create({ scope, tenant }).token;
+  await agent.pool.whenReady();
+  return {
+    agent,
+    url: agent.url,
+    dataDir,
+    tokens: { admin: make('admin', 'acme'), submit: make('submit', 'acme'), read: make('read', 'acme'), otherTenant: make('submit', 'globex') },
+    close: async () => {
+      await agent.close(2000);
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function mediaForm(content: Buffer | string, fields: Record<string, string> = {}, fileName = 'media.bin'): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('file', new Blob([typeof content === 'string' ? Buffer.from(content) : content]), fileName);
+  return form;
+}
+
+export async function api(
+  base: string,
+  token: string | undefined,
+  method: string,
+  route: string,
+  body?: FormData | object,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const init: RequestInit = { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await fetch(base + route, init);
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* metrics and other text bodies */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+export async function waitForStatus(base: string, token: string, id: string, statuses: string[], timeoutMs = 30_000): Promise<any> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api(base, token, 'GET', `/v1/jobs/${id}`);
+    if (statuses.includes(res.body?.status)) return res.body;
+    if (Date.now() > until) throw new Error(`job ${id} still ${res.body?.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
