@@ -42,7 +42,7 @@ export async function startTestAgent(
 export function mediaForm(content: Buffer | string, fields: Record<string, string> = {}, fileName = 'media.bin'): FormData {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([typeof content === 'string' ? Buffer.from(content) : content]), fileName);
+  form.append('file', new Blob([new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content)]), fileName);
   return form;
 }
 
