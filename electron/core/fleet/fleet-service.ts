@@ -1,0 +1,211 @@
+// Servers over SSH: adding them (with host-key pinning and optional key installation), testing the
+// connection, preflight, and handing out authenticated connections to the other features.
+import { randomUUID } from 'node:crypto';
+import ssh2 from 'ssh2';
+import { ConsoleError } from '../contracts/define.js';
+import { AddServerInput, type PreflightReport, type ServerSummary } from '../contracts/servers.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { secretNames, type SecretVault } from '../secrets/secret-vault.js';
+import type { ConsoleDb } from '../store/console-store.js';
+import { parsePreflightOutput, preflightScript } from './preflight.js';
+import { ServersRepository, toServerSummary, type ServerRecord } from './servers-repository.js';
+import { closeSshConnection, openSshConnection, runCommand, type SshConnection } from './ssh/ssh-connection.js';
+import { quoteArg } from './ssh/shell-quote.js';
+import type { z } from 'zod';
+
+export interface FleetServiceDeps {
+  db: ConsoleDb;
+  vault: SecretVault;
+  audit: AuditLog;
+  now?: () => Date;
+}
+
+/** Drop-in that wins over later files (e.g. cloud-init's 50-cloud-init.conf re-enabling passwords). */
+export const NO_PASSWORD_DROPIN = '/etc/ssh/sshd_config.d/00-mediafleet-no-password.conf';
+
+/** Reload sshd without dropping existing sessions, with or without systemd. */
+const reloadSshdCommand =
+  'if [ -d /run/systemd/system ]; then systemctl reload ssh 2>/dev/null || systemctl reload sshd; ' +
+  'else kill -HUP "$(cat /run/sshd.pid)"; fi';
+
+export function rootPrefix(user: string): string {
+  return user === 'root' ? '' : 'sudo -n ';
+}
+
+export class FleetService {
+  readonly servers: ServersRepository;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: FleetServiceDeps) {
+    this.servers = new ServersRepository(deps.db);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  requireServer(serverId: string): ServerRecord {
+    const server = this.servers.get(serverId);
+    if (!server) throw new ConsoleError('SERVER_NOT_FOUND', `No server with id ${serverId}.`);
+    return server;
+  }
+
+  /** An authenticated connection with the pinned host key enforced; first contact pins it. */
+  async connect(serverId: string, options: { signal?: AbortSignal; password?: string } = {}): Promise<SshConnection> {
+    const server = this.requireServer(serverId);
+    return openSshConnection(server, this.deps.vault, {
+      signal: options.signal,
+      password: options.password,
+      hostKeys: {
+        onFirstUse: (fingerprint) => {
+          this.servers.setHostKeyFingerprint(server.id, fingerprint);
+          this.deps.audit.record('host-key.pinned', server.id, { host: server.host, port: server.port, fingerprint });
+        },
+        onMismatch: (expected, actual) => {
+          this.deps.audit.record('host-key.changed', server.id, {
+            host: server.host,
+            port: server.port,
+            pinned: expected,
+            presented: actual,
+            outcome: 'connection refused',
+          });
+        },
+      },
+    });
+  }
+
+  async addServer(raw: z.input<typeof AddServerInput>, options: { signal?: AbortSignal } = {}): Promise<ServerSummary> {
+    const input = AddServerInput.parse(raw);
+    if (this.servers.findByAddress(input.host, input.port, input.user)) {
+      throw new ConsoleError('SERVER_EXISTS', `${input.user}@${input.host}:${input.port} is already in the fleet.`);
+    }
+    const server: ServerRecord = {
+      id: randomUUID(),
+      name: input.name,
+      host: input.host,
+      port: input.port,
+      user: input.user,
+      authKind: input.auth.kind,
+      agentSocket: input.auth.kind === 'agent' ? (input.auth.socket ?? null) : null,
+      hostKeyFingerprint: null,
+      createdAt: this.now().toISOString(),
+    };
+    this.servers.insert(server);
+    try {
+      if (input.auth.kind === 'key') {
+        await this.deps.vault.set(secretNames.sshPrivateKey(server.id), input.auth.privateKey);
+        if (input.auth.passphrase) await this.deps.vault.set(secretNames.sshKeyPassphrase(server.id), input.auth.passphrase);
+        closeSshConnection(await this.connect(server.id, options));
+      } else if (input.auth.kind === 'agent') {
+        closeSshConnection(await this.connect(server.id, options));
+      } else {
+        await this.installGeneratedKey(server, input.auth.password, input.auth.disablePasswordLogin, options.signal);
+      }
+    } catch (err) {
+      // Adding is all-or-nothing: a server we could not reach leaves no row and no secret behind.
+      this.servers.delete(server.id);
+      await this.deps.vault.delete(secretNames.sshPrivateKey(server.id));
+      await this.deps.vault.delete(secretNames.sshKeyPassphrase(server.id));
+      throw err;
+    }
+    this.deps.audit.record('server.added', server.id, {
+      name: server.name,
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      authKind: server.authKind,
+    });
+    return toServerSummary(this.requireServer(server.id));
+  }
+
+  /**
+   * Generates an ed25519 key, logs in once with the password to append the public key to
+   * authorized_keys, proves the key works, then turns password login off and proves that too.
+   */
+  private async installGeneratedKey(server: ServerRecord, password: string, disablePasswordLogin: boolean, signal?: AbortSignal) {
+    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: `mediafleet-console@${server.id}` });
+    await this.deps.vault.set(secretNames.sshPrivateKey(server.id), keys.private);
+    const pub = keys.public.trim();
+    const withPassword = await this.connect(server.id, { password, signal });
+    try {
+      await runCommand(
+        withPassword,
+        `umask 077 && mkdir -p ~/.ssh && touch ~/.ssh/authorized_keys && ` +
+          `(grep -qxF ${quoteArg(pub)} ~/.ssh/authorized_keys || printf '%s\\n' ${quoteArg(pub)} >> ~/.ssh/authorized_keys)`,
+        { check: true, signal },
+      );
+    } finally {
+      closeSshConnection(withPassword);
+    }
+    const withKey = await this.connect(server.id, { signal });
+    try {
+      this.deps.audit.record('ssh-key.installed', server.id, { publicKey: pub });
+      if (!disablePasswordLogin) return;
+      const root = rootPrefix(server.user);
+      await runCommand(
+        withKey,
+        `${root}sh -c ${quoteArg(
+          `mkdir -p /etc/ssh/sshd_config.d && printf '%s\\n' '# Written by Mediafleet: key-only logins.' 'PasswordAuthentication no' 'KbdInteractiveAuthentication no' > ${NO_PASSWORD_DROPIN} && sshd -t && ${reloadSshdCommand}`,
+        )}`,
+        { check: true, signal },
+      );
+    } finally {
+      closeSshConnection(withKey);
+    }
+    // sshd re-reads its config asynchronously after SIGHUP; poll until a password is refused.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const conn = await this.connect(server.id, { password, signal });
+        closeSshConnection(conn);
+        if (Date.now() > deadline) {
+          throw new ConsoleError('PASSWORD_LOGIN_STILL_ENABLED', 'Password login still works after disabling it.');
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      } catch (err) {
+        if (err instanceof ConsoleError && err.code === 'SSH_AUTH_FAILED') break;
+        // sshd re-execs itself on SIGHUP and is briefly not listening.
+        if (!(err instanceof ConsoleError && err.code === 'SSH_CONNECT_FAILED') || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    this.deps.audit.record('ssh.password-login-disabled', server.id, { dropIn: NO_PASSWORD_DROPIN });
+  }
+
+  listServers(): ServerSummary[] {
+    return this.servers.list().map(toServerSummary);
+  }
+
+  async removeServer(serverId: string): Promise<boolean> {
+    const removed = this.servers.delete(serverId);
+    await this.deps.vault.delete(secretNames.sshPrivateKey(serverId));
+    await this.deps.vault.delete(secretNames.sshKeyPassphrase(serverId));
+    if (removed) this.deps.audit.record('server.removed', serverId);
+    return removed;
+  }
+
+  async testConnection(serverId: string, options: { signal?: AbortSignal } = {}) {
+    const started = performance.now();
+    const conn = await this.connect(serverId, options);
+    try {
+      await runCommand(conn, 'true', { check: true, signal: options.signal, timeoutMs: 10_000 });
+      return { ok: true, latencyMs: Math.round(performance.now() - started), hostKeyFingerprint: conn.hostKeyFingerprint };
+    } finally {
+      closeSshConnection(conn);
+    }
+  }
+
+  /** After an operator has checked the new fingerprint out of band. */
+  repinHostKey(serverId: string, fingerprint: string): void {
+    const server = this.requireServer(serverId);
+    this.servers.setHostKeyFingerprint(serverId, fingerprint);
+    this.deps.audit.record('host-key.repinned', serverId, { previous: server.hostKeyFingerprint, fingerprint });
+  }
+
+  async preflight(serverId: string, options: { signal?: AbortSignal } = {}): Promise<PreflightReport> {
+    const conn = await this.connect(serverId, options);
+    try {
+      const result = await runCommand(conn, ['sh', '-c', preflightScript], { check: true, signal: options.signal, timeoutMs: 30_000 });
+      return parsePreflightOutput(result.stdout);
+    } finally {
+      closeSshConnection(conn);
+    }
+  }
+}
