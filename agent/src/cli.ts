@@ -8,6 +8,7 @@ import { AnalysisName, type FailedFile, type ResultDocument } from './contracts/
 import { AgentError, toErrorInfo } from './errors.js';
 import { agentVersion, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { registerModelCommands } from './models/models-cli.js';
 import { openDatabase } from './store/database.js';
 import { tokenScopes, TokensRepository, type TokenScope } from './store/tokens-repository.js';
 
@@ -49,7 +50,7 @@ export function buildProgram(): Command {
     .description('Mediafleet agent: analyse images with local models, serve the HTTP API')
     .version(agentVersion())
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('analyze')
@@ -101,15 +102,8 @@ export function buildProgram(): Command {
       await serve(config, logger);
     });
 
-  program
-    .command('models')
-    .description('List the models: installed, loaded, size')
-    .action(async () => {
-      routeConsoleToStderr();
-      const { loadAnalyzers } = await import('./jobs/analyzer-port.js');
-      const models = await (await loadAnalyzers()).describeInstalledModels();
-      process.stdout.write(JSON.stringify(models, null, 2) + '\n');
-    });
+  // models list|pull|verify|remove belong to the model manager (models/models-cli.ts).
+  registerModelCommands(program);
 
   const token = program.command('token').description('Manage API tokens');
   token
