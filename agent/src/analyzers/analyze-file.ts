@@ -1,0 +1,165 @@
+// The single entry point the service, the CLI and the benchmark call: sniff, decode, run the requested analyses
+// and assemble one result document. Safe to call repeatedly and inside a worker thread: each model loads once.
+import { AgentError } from '../errors.js';
+import {
+  RESULT_DOCUMENT_VERSION,
+  imageAnalysisNames,
+  type AnalysisName,
+  type ResultDocument,
+} from '../contracts/result-document.js';
+import { sha256OfFile, sniffMedia } from '../media/sniff-media.js';
+import { decodeImage } from '../media/decode-image.js';
+import type { ImageAnalyzer, ModelDescription } from './image-analyzer.js';
+
+export type ImageAnalysisName = (typeof imageAnalysisNames)[number];
+
+export interface AnalyzeFileProgress {
+  stage: string;
+  progress: number;
+}
+
+export interface AnalyzeFileOptions {
+  analyses?: AnalysisName[];
+  ocrLang?: string;
+  includeEmbeddings?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (e: AnalyzeFileProgress) => void;
+  agent: { id: string; version: string };
+}
+
+export type InstalledModel = ModelDescription;
+
+type AnyImageAnalyzer = ImageAnalyzer<unknown>;
+
+/** Each analyzer module is imported on first use, so asking only for OCR never loads tfjs. */
+const analyzerLoaders: Record<ImageAnalysisName, () => Promise<AnyImageAnalyzer>> = {
+  nsfw: () => notInstalled('nsfw'),
+  faces: () => notInstalled('faces'),
+  pose: () => notInstalled('pose'),
+  ocr: () => notInstalled('ocr'),
+};
+
+async function notInstalled(analysis: string): Promise<AnyImageAnalyzer> {
+  throw new AgentError('MODEL_MISSING', `the ${analysis} analyzer is not built yet`);
+}
+
+const loadedAnalyzers = new Map<ImageAnalysisName, Promise<AnyImageAnalyzer>>();
+
+function analyzerFor(name: ImageAnalysisName): Promise<AnyImageAnalyzer> {
+  let loaded = loadedAnalyzers.get(name);
+  if (!loaded) {
+    loaded = analyzerLoaders[name]();
+    // A failed import should be retried next time (e.g. after a model was installed), not cached forever.
+    loaded.catch(() => loadedAnalyzers.delete(name));
+    loadedAnalyzers.set(name, loaded);
+  }
+  return loaded;
+}
+
+function isImageAnalysis(name: string): name is ImageAnalysisName {
+  return (imageAnalysisNames as readonly string[]).includes(name);
+}
+
+function throwIfCanceled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AgentError('CANCELED');
+}
+
+export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promise<ResultDocument> {
+  const { signal, onProgress } = opts;
+  throwIfCanceled(signal);
+  const sniffed = await sniffMedia(path);
+
+  if (sniffed.kind !== 'image') {
+    // AUDIO/VIDEO HOOK: `./av/analyze-av.ts` (owned by the audio/video engineer) exports
+    // `analyzeAudioVideo(path, sniffed, opts)`; until it exists, audio and video are refused clearly.
+    const av = await loadAudioVideoAnalyzer();
+    return av(path, sniffed, opts);
+  }
+
+  const requested = opts.analyses ?? [...imageAnalysisNames];
+  for (const name of requested) {
+    if (!isImageAnalysis(name)) throw new AgentError('BAD_REQUEST', `analysis ${name} does not apply to images`);
+  }
+  const analyses = requested as ImageAnalysisName[];
+
+  onProgress?.({ stage: 'decode', progress: 0 });
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const [image, sha256] = await Promise.all([decodeImage(path), sha256OfFile(path)]);
+  timings.decode = performance.now() - t0;
+  throwIfCanceled(signal);
+
+  const doc: ResultDocument = {
+    version: RESULT_DOCUMENT_VERSION,
+    file: path,
+    media: { kind: 'image', mime: sniffed.mime, width: image.width, height: image.height, bytes: sniffed.bytes, sha256 },
+    timings,
+    agent: opts.agent,
+    models: {},
+  };
+
+  for (const [i, name] of analyses.entries()) {
+    throwIfCanceled(signal);
+    onProgress?.({ stage: name, progress: (i + 1) / (analyses.length + 1) });
+    const analyzer = await analyzerFor(name);
+    const started = performance.now();
+    const { section, model } = await analyzer.analyze(image, {
+      ocrLang: opts.ocrLang,
+      includeEmbeddings: opts.includeEmbeddings,
+      signal,
+    });
+    timings[name] = performance.now() - started;
+    doc.models[name] = model;
+    (doc as Record<string, unknown>)[name] = section;
+  }
+  throwIfCanceled(signal);
+  onProgress?.({ stage: 'done', progress: 1 });
+  return doc;
+}
+
+type AnalyzeAudioVideo = (
+  path: string,
+  sniffed: Awaited<ReturnType<typeof sniffMedia>>,
+  opts: AnalyzeFileOptions,
+) => Promise<ResultDocument>;
+
+// A variable specifier keeps TypeScript from requiring the module before the audio/video engineer adds it.
+const audioVideoModule = './av/analyze-av.js';
+
+async function loadAudioVideoAnalyzer(): Promise<AnalyzeAudioVideo> {
+  let mod: { analyzeAudioVideo?: AnalyzeAudioVideo };
+  try {
+    mod = (await import(audioVideoModule)) as { analyzeAudioVideo?: AnalyzeAudioVideo };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new AgentError('UNSUPPORTED_MEDIA', 'audio/video analysis is not installed');
+    }
+    throw err;
+  }
+  if (typeof mod.analyzeAudioVideo !== 'function') {
+    throw new AgentError('UNSUPPORTED_MEDIA', 'audio/video analysis is not installed');
+  }
+  return mod.analyzeAudioVideo;
+}
+
+/** Preloads the models of the given analyses (default: all image analyses); a worker calls this at start. */
+export async function warmUpModels(analyses: readonly string[] = imageAnalysisNames): Promise<void> {
+  for (const name of analyses) {
+    if (!isImageAnalysis(name)) continue;
+    const analyzer = await analyzerFor(name);
+    await analyzer.warmUp();
+  }
+}
+
+export async function describeInstalledModels(): Promise<InstalledModel[]> {
+  const out: InstalledModel[] = [];
+  for (const name of imageAnalysisNames) {
+    try {
+      out.push(...(await (await analyzerFor(name)).describeModels()));
+    } catch {
+      out.push({ id: name, analysis: name, runtime: 'unknown', installed: false, loaded: false, bytes: 0 });
+    }
+  }
+  return out;
+}
