@@ -1,6 +1,6 @@
 // What the queue needs from the models side (`analyzers/analyze-file.ts`), loaded lazily so that the HTTP side
 // and the CLI's usage errors never pay for loading tfjs, onnxruntime and the models.
-import type { ResultDocument } from '../contracts/result-document.js';
+import type { AnalysisName, ResultDocument } from '../contracts/result-document.js';
 
 export interface AnalyzeProgress {
   stage: string;
@@ -31,10 +31,14 @@ export interface Analyzers {
   describeInstalledModels(): Promise<InstalledModel[]>;
 }
 
-const analyzersModule = '../analyzers/analyze-file.js';
-
 export async function loadAnalyzers(): Promise<Analyzers> {
-  return (await import(analyzersModule)) as Analyzers;
+  const mod = await import('../analyzers/analyze-file.js');
+  return {
+    // Names are validated at the edges (HTTP schema, CLI option parser) against the same AnalysisName enum.
+    analyzeFile: (path, options) => mod.analyzeFile(path, { ...options, analyses: options.analyses as AnalysisName[] | undefined }),
+    warmUpModels: (analyses) => mod.warmUpModels(analyses),
+    describeInstalledModels: () => mod.describeInstalledModels(),
+  };
 }
 
 /** The models side reports progress as a number or `{ stage?, progress? }`; the queue wants both fields. */

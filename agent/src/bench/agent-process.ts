@@ -1,0 +1,89 @@
+// Runs `mediafleet-agent serve` as a child process on a free loopback port, for the benchmark and the crash
+// test: a separate process is what a real deployment runs, and the only way to SIGKILL it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cliPath = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli.ts' : '../cli.js', import.meta.url));
+const nodeArgs = cliPath.endsWith('.ts') ? ['--import', 'tsx', cliPath] : [cliPath];
+
+export interface AgentProcess {
+  child: ChildProcess;
+  url: string;
+  pid: number;
+  /** Peak resident memory of the process so far (Linux VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `token create` through the real CLI; returns the printed token. */
+export function createTokenWithCli(dataDir: string, scope: 'admin' | 'submit' | 'read', tenant: string): string {
+  const out = spawnSync(process.execPath, [...nodeArgs, 'token', 'create', '--scope', scope, '--tenant', tenant, '--data', dataDir], {
+    encoding: 'utf8',
+  });
+  if (out.status !== 0) throw new Error(`token create failed (${out.status}): ${out.stderr}`);
+  return out.stdout.trim();
+}
+
+export async function startAgentProcess(options: {
+  dataDir: string;
+  workers?: number;
+  env?: Record<string, string>;
+  /** Wait until the workers have loaded their models (`/v1/health?ready=1`). */
+  token: string;
+  readyTimeoutMs?: number;
+  stderrFile?: string;
+}): Promise<AgentProcess> {
+  const port = await freePort();
+  const args = [...nodeArgs, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', options.dataDir];
+  if (options.workers) args.push('--workers', String(options.workers));
+  const stderr = options.stderrFile ? fs.openSync(options.stderrFile, 'a') : 'ignore';
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, MEDIAFLEET_LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'ignore', stderr],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const until = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`agent exited (${child.exitCode ?? child.signalCode}) while starting`);
+    try {
+      const res = await fetch(`${url}/v1/health?ready=1`, { headers: { authorization: `Bearer ${options.token}` } });
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error('agent did not become ready in time');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    pid: child.pid!,
+    peakRssMb: () => {
+      const status = fs.readFileSync(path.join('/proc', String(child.pid), 'status'), 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
