@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/database.js';
 import { TokensRepository } from '../src/store/tokens-repository.js';
+import { badFileCodes } from './bad-file-codes.js';
 import { missingAnalyses } from './support/installed-analyses.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -24,18 +25,6 @@ function run(...args: string[]): { status: number | null; stdout: string; stderr
   });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
-
-/** What each file in fixtures/bad must give. */
-export const badFileCodes: Record<string, string[]> = {
-  'empty.jpg': ['EMPTY_FILE'],
-  'not-an-image.png': ['UNSUPPORTED_MEDIA'],
-  'pixel-bomb-30000x30000.png': ['PIXEL_LIMIT'],
-  'truncated-skimage.jpg': ['CORRUPT_MEDIA'],
-  'truncated.jpg': ['CORRUPT_MEDIA'],
-  // A truncated AVI is damaged video (CORRUPT_MEDIA) where the video analysis is installed, and media the agent
-  // does not read (UNSUPPORTED_MEDIA) where it is not; either way a clear code, never INTERNAL.
-  'truncated.avi': ['CORRUPT_MEDIA', 'UNSUPPORTED_MEDIA'],
-};
 
 describe('CLI', () => {
   it('exits 2 on usage errors, with the message on stderr and nothing on stdout', () => {

@@ -1,0 +1,115 @@
+// The HTTP API with the real analysis worker (real models on the real fixtures): bad inputs give their stable
+// codes through both the synchronous and the job route and the agent keeps serving; the pixel bomb is refused
+// without growing the process; face search finds the same person across images; persons can be named; a
+// tenant never sees another tenant's faces.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { badFileCodes } from './bad-file-codes.js';
+import { missingAnalyses } from './support/installed-analyses.js';
+import { api, mediaForm, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
+
+const fixtures = '/work/shared/fixtures';
+const statusForCode: Record<string, number> = { EMPTY_FILE: 422, UNSUPPORTED_MEDIA: 415, CORRUPT_MEDIA: 422, PIXEL_LIMIT: 422 };
+const missing = await missingAnalyses(['nsfw', 'faces']);
+const skipReason = missing.length ? ` (skipped: models not installed: ${missing.join(', ')})` : '';
+
+describe('HTTP API on real models', () => {
+  let t: TestAgent;
+  beforeAll(async () => {
+    t = await startTestAgent({ workers: 1 }, { warmUp: ['nsfw', 'faces'] });
+  });
+  afterAll(async () => t?.close());
+
+  const upload = (file: string, fields: Record<string, string> = {}) => mediaForm(fs.readFileSync(file), fields, path.basename(file));
+
+  it('gives every bad fixture its stable code from POST /v1/analyze and from a job, and keeps serving', async () => {
+    for (const [name, codes] of Object.entries(badFileCodes)) {
+      const file = path.join(fixtures, 'bad', name);
+      const sync = await api(t.url, t.tokens.submit, 'POST', '/v1/analyze', upload(file, { analyses: 'nsfw' }));
+      expect({ name, code: sync.body.error?.code }).toEqual({ name, code: expect.toBeOneOf(codes) });
+      expect(sync.status).toBe(statusForCode[sync.body.error.code]);
+
+      const accepted = await api(t.url, t.tokens.submit, 'POST', '/v1/jobs', upload(file, { analyses: 'nsfw' }));
+      expect(accepted.status).toBe(202);
+      const job = await waitForStatus(t.url, t.tokens.submit, accepted.body.id, ['succeeded', 'failed']);
+      expect({ name, status: job.status, code: job.error?.code }).toEqual({ name, status: 'failed', code: expect.toBeOneOf(codes) });
+      expect((await api(t.url, t.tokens.read, 'GET', '/v1/health')).body.live).toBe(true);
+    }
+    expect(fs.readdirSync(path.join(t.dataDir, 'uploads'))).toEqual([]);
+  });
+
+  it('refuses the pixel bomb from its header without the process growing by more than a few tens of MB', async () => {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const res = await api(t.url, t.tokens.submit, 'POST', '/v1/analyze', upload(path.join(fixtures, 'bad/pixel-bomb-30000x30000.png')));
+    clearInterval(sampler);
+    expect(res.body.error.code).toBe('PIXEL_LIMIT');
+    expect((peak - before) / 1024 / 1024).toBeLessThan(48);
+  });
+
+  it.skipIf(missing.length > 0)(`analyses a real image synchronously: media facts from content, safe verdict${skipReason}`, async () => {
+    const res = await api(t.url, t.tokens.submit, 'POST', '/v1/analyze', upload(path.join(fixtures, 'images/coffee.png'), { analyses: 'nsfw' }));
+    expect(res.status).toBe(200);
+    expect(res.body.media).toMatchObject({ kind: 'image', mime: 'image/png', width: 600, height: 400, bytes: 466706 });
+    expect(res.body.nsfw.verdict).toBe('safe');
+    expect(res.body.timings.nsfw).toBeGreaterThan(0);
+  });
+
+  it.skipIf(missing.length > 0)(`finds the same person's face across images, clusters and names persons, per tenant${skipReason}`, async () => {
+    const submitAndWait = async (file: string, fields: Record<string, string>, token = t.tokens.submit) => {
+      const accepted = await api(t.url, token, 'POST', '/v1/jobs', upload(file, fields));
+      return waitForStatus(t.url, token, accepted.body.id, ['succeeded', 'failed'], 60_000);
+    };
+    const astronaut = await submitAndWait(path.join(fixtures, 'images/astronaut.png'), { analyses: 'faces', includeEmbeddings: 'true' });
+    expect(astronaut.status).toBe('succeeded');
+    expect(astronaut.result.faces).toHaveLength(1);
+    const face = astronaut.result.faces[0];
+    expect(face.embeddingId).toEqual(expect.any(String));
+    expect(face.embedding).toHaveLength(1024); // asked for
+
+    // A different picture of the same face: cropped loosely around it and scaled down.
+    const { x, y, width, height } = face.box;
+    const margin = Math.round(width * 0.4);
+    const left = Math.max(0, Math.round(x) - margin);
+    const top = Math.max(0, Math.round(y) - margin);
+    const crop = path.join(os.tmpdir(), `astronaut-crop-${process.pid}.jpg`);
+    await sharp(path.join(fixtures, 'images/astronaut.png'))
+      .extract({ left, top, width: Math.min(512 - left, Math.round(width) + 2 * margin), height: Math.min(512 - top, Math.round(height) + 2 * margin) })
+      .resize({ width: 200 })
+      .jpeg({ quality: 80 })
+      .toFile(crop);
+    const cropJob = await submitAndWait(crop, { analyses: 'faces' });
+    fs.rmSync(crop);
+    expect(cropJob.result.faces.length).toBeGreaterThanOrEqual(1);
+    expect(cropJob.result.faces[0].embedding).toBeUndefined(); // not asked for: only the id
+
+    const others = [];
+    for (const name of ['messi5.jpg', 'basketball1.png']) others.push(await submitAndWait(path.join(fixtures, 'images', name), { analyses: 'faces' }));
+    const otherFaceCount = others.reduce((n, j) => n + j.result.faces.length, 0);
+    expect(otherFaceCount).toBeGreaterThanOrEqual(2);
+
+    const similar = await api(t.url, t.tokens.submit, 'GET', `/v1/faces/${cropJob.result.faces[0].embeddingId}/similar?limit=5`);
+    expect(similar.status).toBe(200);
+    expect(similar.body.similar[0]).toMatchObject({ id: face.embeddingId, jobId: astronaut.id });
+    expect(similar.body.similar[0].similarity).toBeGreaterThan(similar.body.similar[1].similarity);
+
+    // Same person → same cluster; strangers elsewhere.
+    const cropFace = similar.body.face;
+    expect(cropFace.personId).toBe(similar.body.similar[0].personId);
+    const named = await api(t.url, t.tokens.submit, 'PATCH', `/v1/persons/${cropFace.personId}`, { name: 'Eileen Collins' });
+    expect(named.body).toMatchObject({ name: 'Eileen Collins', faceCount: 2 });
+    const persons = await api(t.url, t.tokens.submit, 'GET', '/v1/persons');
+    expect(persons.body.persons.length).toBeGreaterThanOrEqual(3);
+
+    // Another tenant: the ids are as good as unknown, and its own search never returns acme's faces.
+    expect((await api(t.url, t.tokens.otherTenant, 'GET', `/v1/faces/${face.embeddingId}/similar`)).status).toBe(404);
+    expect((await api(t.url, t.tokens.otherTenant, 'PATCH', `/v1/persons/${cropFace.personId}`, { name: 'x' })).status).toBe(404);
+    const theirs = await submitAndWait(path.join(fixtures, 'images/messi5.jpg'), { analyses: 'faces' }, t.tokens.otherTenant);
+    const theirSearch = await api(t.url, t.tokens.otherTenant, 'GET', `/v1/faces/${theirs.result.faces[0].embeddingId}/similar`);
+    expect(theirSearch.body.similar).toEqual([]);
+  });
+});
