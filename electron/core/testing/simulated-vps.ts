@@ -5,9 +5,9 @@
 // the kernel are shared with this machine: a "host" is honest about SSH, accounts, sshd config and its own
 // netfilter tables (nftables is per network namespace), not about installed packages.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const HARNESS_ROOT = '/tmp/mediafleet-fleet-hosts';
 const NS_PREFIX = 'mf4-vps';
@@ -234,7 +234,21 @@ export async function startSimulatedVps(options: SimulatedVpsOptions): Promise<S
       } catch {
         /* nothing to flush */
       }
+      // Same machine identity and the console's login key survive; everything else starts fresh.
+      const keep = ['etc/ssh/ssh_host_ed25519_key', 'etc/ssh/ssh_host_ed25519_key.pub', `home/${user}/.ssh/authorized_keys`];
+      const saved = keep.map((f) => (existsSync(join(root, f)) ? readFileSync(join(root, f)) : null));
       prepareRoot();
+      keep.forEach((f, i) => {
+        const content = saved[i];
+        if (!content) return;
+        mkdirSync(dirname(join(root, f)), { recursive: true });
+        writeFileSync(join(root, f), content, { mode: f.endsWith('_key') ? 0o600 : 0o644 });
+      });
+      const sshDir = join(root, 'home', user, '.ssh');
+      if (existsSync(sshDir)) {
+        execFileSync('chown', ['-R', `--reference=${join(root, 'home', user)}`, sshDir]);
+        chmodSync(sshDir, 0o700);
+      }
       await startSshd();
     },
     async stop() {

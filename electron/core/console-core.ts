@@ -1,0 +1,104 @@
+// The console's core, assembled from its parts with their dependencies (store file, vault, clock). The
+// Electron shell and the headless server both construct it and call `invoke` with a contract method name;
+// neither holds domain logic of its own.
+import { AuditLog } from './audit/audit-log.js';
+import { consoleMethods } from './api.js';
+import { ConsoleError, type Envelope } from './contracts/define.js';
+import { AgentsRepository } from './fleet/agents-repository.js';
+import { FleetService } from './fleet/fleet-service.js';
+import { ProvisionService } from './provision/provision-service.js';
+import { FileVault } from './secrets/file-vault.js';
+import { SafeStorageVault, type SafeStorageLike } from './secrets/safe-storage-vault.js';
+import type { SecretVault } from './secrets/secret-vault.js';
+import { openConsoleStore, type ConsoleDb } from './store/console-store.js';
+
+export type VaultConfig =
+  | { kind: 'file'; path: string; passphrase: string }
+  | { kind: 'safe-storage'; path: string; safeStorage: SafeStorageLike; passphrase?: string }
+  | { kind: 'instance'; vault: SecretVault };
+
+export interface ConsoleCoreOptions {
+  storePath: string;
+  vault: VaultConfig;
+  now?: () => Date;
+}
+
+type Handler = (input: never) => unknown;
+
+export interface ConsoleCore {
+  db: ConsoleDb;
+  vault: SecretVault;
+  audit: AuditLog;
+  fleet: FleetService;
+  agents: AgentsRepository;
+  provision: ProvisionService;
+  /** Registers the implementation of a contract method (features owned elsewhere plug in here). */
+  handle(method: string, handler: Handler): void;
+  /** Validates input and output against the contract and wraps the result in the error envelope. */
+  invoke(method: string, input: unknown): Promise<Envelope<unknown>>;
+  close(): Promise<void>;
+}
+
+function openVault(config: VaultConfig): SecretVault {
+  if (config.kind === 'instance') return config.vault;
+  if (config.kind === 'file') return FileVault.open({ path: config.path, passphrase: config.passphrase });
+  return new SafeStorageVault({ safeStorage: config.safeStorage, path: config.path, passphrase: config.passphrase });
+}
+
+export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
+  const now = options.now ?? (() => new Date());
+  const db = openConsoleStore(options.storePath);
+  const vault = openVault(options.vault);
+  const audit = new AuditLog(db, now);
+  const fleet = new FleetService({ db, vault, audit, now });
+  const agents = new AgentsRepository(db, now);
+  const provision = new ProvisionService({ db, vault, fleet, audit, now });
+  provision.recoverInterruptedRuns();
+
+  const handlers = new Map<string, (input: never) => unknown>();
+  const on = <I>(method: string, handler: (input: I) => unknown) => handlers.set(method, handler as Handler);
+
+  on('servers:add', (i: Parameters<FleetService['addServer']>[0]) => fleet.addServer(i));
+  on('servers:list', () => fleet.listServers());
+  on('servers:remove', async (i: { serverId: string }) => ({ removed: await fleet.removeServer(i.serverId) }));
+  on('servers:test-connection', (i: { serverId: string }) => fleet.testConnection(i.serverId));
+  on('servers:repin-host-key', (i: { serverId: string; fingerprint: string }) => {
+    fleet.repinHostKey(i.serverId, i.fingerprint);
+    return { ok: true };
+  });
+  on('servers:preflight', (i: { serverId: string }) => fleet.preflight(i.serverId));
+  on('provision:start', (i: { serverId: string; options: unknown }) => provision.start(i.serverId, i.options));
+  on('provision:cancel', (i: { operationId: string }) => ({ canceled: provision.cancel(i.operationId) }));
+  on('provision:status', (i: { operationId: string }) => provision.status(i.operationId));
+  on('provision:list', (i: { serverId?: string }) => provision.list(i.serverId));
+  on('provision:events', (i: { operationId: string; afterSeq: number }) => provision.eventsSince(i.operationId, i.afterSeq));
+  on('audit:list', (i: { targetId?: string; limit: number; beforeId?: number }) => audit.list(i));
+
+  return {
+    db,
+    vault,
+    audit,
+    fleet,
+    agents,
+    provision,
+    handle: (method, handler) => handlers.set(method, handler),
+    async invoke(method, rawInput) {
+      const def = consoleMethods[method];
+      const handler = handlers.get(method);
+      if (!def || !handler) return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `No console method ${method}.` } };
+      const parsed = def.input.safeParse(rawInput);
+      if (!parsed.success) return { ok: false, error: { code: 'INVALID_INPUT', message: parsed.error.message } };
+      try {
+        const result = await handler(parsed.data as never);
+        return { ok: true, data: def.output.parse(result) };
+      } catch (err) {
+        if (err instanceof ConsoleError) return { ok: false, error: { code: err.code, message: err.message } };
+        return { ok: false, error: { code: 'INTERNAL', message: (err as Error).message } };
+      }
+    },
+    async close() {
+      await provision.shutdown();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// Runs a provisioning plan against one server: lock, connect, then each step check → apply → verify,
+// persisting step states and events as it goes so a crash can be resumed and a late UI can catch up.
+import { randomUUID } from 'node:crypto';
+import { ConsoleError, type OperationEvent } from '../contracts/define.js';
+import { ProvisionOptions } from '../contracts/provision.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { AgentsRepository } from '../fleet/agents-repository.js';
+import { rootPrefix, type FleetService } from '../fleet/fleet-service.js';
+import { closeSshConnection, runCommand, writeRemoteFileAsRoot } from '../fleet/ssh/ssh-connection.js';
+import { quoteArg } from '../fleet/ssh/shell-quote.js';
+import type { SecretVault } from '../secrets/secret-vault.js';
+import type { ConsoleDb } from '../store/console-store.js';
+import type { ProvisionStep, StepContext } from './provision-step.js';
+import { ProvisionRepository } from './provision-repository.js';
+
+export interface ProvisionRunnerDeps {
+  db: ConsoleDb;
+  vault: SecretVault;
+  fleet: FleetService;
+  audit: AuditLog;
+  now?: () => Date;
+}
+
+export interface RunProvisioningRequest {
+  serverId: string;
+  steps: readonly ProvisionStep[];
+  options?: unknown;
+  /** Continue this earlier (interrupted, failed or canceled) operation instead of starting a new one. */
+  resumeOperationId?: string;
+  operationId?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: OperationEvent) => void;
+}
+
+/** Prepares the run (lock + rows) synchronously enough that the caller can return the id at once. */
+export function prepareProvisioning(deps: ProvisionRunnerDeps, req: RunProvisioningRequest) {
+  const repo = new ProvisionRepository(deps.db, deps.now);
+  deps.fleet.requireServer(req.serverId);
+  let operationId: string;
+  let options: ReturnType<typeof ProvisionOptions.parse>;
+  if (req.resumeOperationId) {
+    const row = repo.getRunRow(req.resumeOperationId);
+    if (!row) throw new ConsoleError('OPERATION_NOT_FOUND', `No provisioning run ${req.resumeOperationId}.`);
+    if (row.serverId !== req.serverId) throw new ConsoleError('INVALID_INPUT', 'That run belongs to another server.');
+    if (row.status === 'succeeded') throw new ConsoleError('ALREADY_DONE', 'That run already succeeded.');
+    operationId = req.resumeOperationId;
+    options = ProvisionOptions.parse(row.options);
+  } else {
+    operationId = req.operationId ?? randomUUID();
+    options = ProvisionOptions.parse(req.options ?? {});
+  }
+  const { recoveredFrom } = repo.acquireLock(req.serverId, operationId);
+  if (recoveredFrom) {
+    deps.audit.record('provision.lock-recovered', req.serverId, {
+      deadOperation: recoveredFrom.operation_id,
+      deadPid: recoveredFrom.pid,
+    });
+    if (repo.getRunRow(recoveredFrom.operation_id)?.status === 'running') repo.setRunStatus(recoveredFrom.operation_id, 'interrupted');
+  }
+  if (req.resumeOperationId) {
+    repo.ensureSteps(operationId, req.steps);
+    repo.setRunStatus(operationId, 'running');
+  } else {
+    repo.createRun(operationId, req.serverId, options, req.steps);
+  }
+  return { operationId, options, repo };
+}
+
+export async function runProvisioning(deps: ProvisionRunnerDeps, req: RunProvisioningRequest): Promise<{ operationId: string; status: string }> {
+  const { operationId, options, repo } = prepareProvisioning(deps, req);
+  return executePrepared(deps, req, operationId, options, repo);
+}
+
+export async function executePrepared(
+  deps: ProvisionRunnerDeps,
+  req: RunProvisioningRequest,
+  operationId: string,
+  options: ReturnType<typeof ProvisionOptions.parse>,
+  repo: ProvisionRepository,
+): Promise<{ operationId: string; status: string }> {
+  const signal = req.signal ?? new AbortController().signal;
+  const steps = req.steps;
+  const server = deps.fleet.requireServer(req.serverId);
+  let seq = repo.nextSeq(operationId);
+  let progress = 0;
+  const emit = (phase: string, extra: Partial<OperationEvent> = {}) => {
+    const event: OperationEvent = { operationId, seq: seq++, phase, progress, ...extra };
+    repo.appendEvent(event);
+    req.onEvent?.(event);
+  };
+  deps.audit.record(req.resumeOperationId ? 'provision.resumed' : 'provision.started', server.id, { operationId, steps: steps.map((s) => s.id) });
+  emit('connect', { line: `Connecting to ${server.user}@${server.host}:${server.port}` });
+  let conn: Awaited<ReturnType<FleetService['connect']>> | null = null;
+  let current: ProvisionStep | null = null;
+  try {
+    conn = await deps.fleet.connect(server.id, { signal });
+    const root = rootPrefix(server.user);
+    const ctx: StepContext = {
+      server,
+      conn,
+      options,
+      vault: deps.vault,
+      agents: new AgentsRepository(deps.db, deps.now),
+      signal,
+      log: (line) => emit(current ? `${current.id}:log` : 'log', { line }),
+      runAsRoot: (script, o = {}) =>
+        runCommand(conn!, `${root}sh -c ${quoteArg(script)}`, {
+          signal,
+          check: o.check,
+          stdin: o.stdin,
+          timeoutMs: o.timeoutMs ?? 5 * 60_000,
+          onLine: o.quiet ? undefined : (line) => emit(`${current?.id ?? 'run'}:log`, { line }),
+        }),
+      writeFileAsRoot: (path, content, mode) => writeRemoteFileAsRoot(conn!, content, path, { mode, sudo: root !== '', signal }),
+    };
+    for (const [index, step] of steps.entries()) {
+      current = step;
+      progress = index / steps.length;
+      if (signal.aborted) throw new ConsoleError('CANCELED', 'Provisioning canceled.');
+      repo.setStepStatus(operationId, step.id, 'checking');
+      emit(`${step.id}:check`, { line: `${step.title}: checking` });
+      const before = await step.check(ctx);
+      if (before.satisfied) {
+        repo.setStepStatus(operationId, step.id, 'satisfied', { alreadySatisfied: true });
+        emit(`${step.id}:satisfied`, { line: `${step.title}: already satisfied${before.detail ? ` (${before.detail})` : ''}` });
+        continue;
+      }
+      repo.setStepStatus(operationId, step.id, 'applying', { alreadySatisfied: false });
+      emit(`${step.id}:apply`, { line: `${step.title}: applying${before.detail ? ` (found: ${before.detail})` : ''}` });
+      await step.apply(ctx);
+      repo.setStepStatus(operationId, step.id, 'verifying');
+      emit(`${step.id}:verify`, { line: `${step.title}: verifying` });
+      const after = await (step.verify ?? step.check).call(step, ctx);
+      if (!after.satisfied) {
+        throw new ConsoleError('STEP_VERIFY_FAILED', `${step.title}: still not in place after applying (${after.detail ?? 'no detail'}).`);
+      }
+      repo.setStepStatus(operationId, step.id, 'applied');
+      emit(`${step.id}:applied`, { line: `${step.title}: done${after.detail ? ` (${after.detail})` : ''}` });
+    }
+    current = null;
+    progress = 1;
+    repo.setRunStatus(operationId, 'succeeded');
+    emit('done', { done: true, line: 'Provisioning finished' });
+    deps.audit.record('provision.succeeded', server.id, { operationId });
+    return { operationId, status: 'succeeded' };
+  } catch (err) {
+    const error =
+      err instanceof ConsoleError ? { code: err.code, message: err.message } : { code: 'PROVISION_FAILED', message: (err as Error).message };
+    const canceled = error.code === 'CANCELED' || signal.aborted;
+    if (current) repo.setStepStatus(operationId, current.id, canceled ? 'canceled' : 'failed', { error: error.message });
+    repo.setRunStatus(operationId, canceled ? 'canceled' : 'failed');
+    emit(canceled ? 'canceled' : 'failed', { done: true, error: canceled ? { code: 'CANCELED', message: 'Provisioning canceled.' } : error });
+    deps.audit.record(canceled ? 'provision.canceled' : 'provision.failed', server.id, { operationId, step: current?.id ?? null, code: error.code });
+    return { operationId, status: canceled ? 'canceled' : 'failed' };
+  } finally {
+    if (conn) closeSshConnection(conn);
+    repo.releaseLock(server.id, operationId);
+  }
+}
