@@ -2,6 +2,7 @@
 // (Electron IPC in the app, HTTP + WebSocket in the headless console). Each feature defines its methods in
 // `contracts/<feature>.ts`; add them to `consoleMethods` below.
 import type { InvokeDef } from './contracts/define.js';
+import { analyzeContract } from './contracts/analyze.js';
 import { auditContract } from './contracts/audit.js';
 import { healthContract } from './contracts/health.js';
 import { provisionContract } from './contracts/provision.js';
@@ -17,6 +18,7 @@ export const consoleMethods: Record<string, InvokeDef> = {
   ...healthContract,
   ...auditContract,
   ...shellContract,
+  ...analyzeContract,
 };
 
 export type ConsoleMethodName = keyof typeof consoleMethods;

@@ -1,0 +1,144 @@
+// Talks to one agent's HTTP API v1 for the Analyze feature: streams a file as multipart (so a large video
+// never sits in memory and upload progress can be reported), reads job state, cancels.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { ConsoleError } from '../contracts/define.js';
+import type { AnalysisName } from '../../../agent/src/contracts/result-document.js';
+
+/** The part of the agent's JobView the console relies on. */
+export interface AgentJob {
+  id: string;
+  status: string;
+  progress: number;
+  stage: string | null;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface SubmitJobRequest {
+  path: string;
+  fileName: string;
+  analyses?: readonly AnalysisName[];
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
+}
+
+/** What the analysis service needs from an agent; the HTTP client below is the real one. */
+export interface AgentPort {
+  submitJob(request: SubmitJobRequest): Promise<{ id: string; status: string }>;
+  getJob(jobId: string, signal?: AbortSignal): Promise<AgentJob>;
+  cancelJob(jobId: string): Promise<void>;
+}
+
+export interface AgentEndpoint {
+  baseUrl: string;
+  token: string;
+}
+
+const quote = (value: string): string => value.replace(/["\r\n\\]/g, '_');
+
+export class AgentHttpClient implements AgentPort {
+  constructor(private readonly endpoint: AgentEndpoint) {}
+
+  async submitJob(request: SubmitJobRequest): Promise<{ id: string; status: string }> {
+    const { size } = await stat(request.path).catch((err: NodeJS.ErrnoException) => {
+      throw new ConsoleError('FILE_NOT_FOUND', `cannot read ${request.path}: ${err.code ?? err.message}`);
+    });
+    const boundary = `----mediafleet${randomBytes(12).toString('hex')}`;
+    let head = '';
+    if (request.analyses?.length) {
+      head += `--${boundary}\r\ncontent-disposition: form-data; name="analyses"\r\n\r\n${request.analyses.join(',')}\r\n`;
+    }
+    head +=
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${quote(request.fileName)}"\r\n` +
+      `content-type: application/octet-stream\r\n\r\n`;
+    const tail = `\r\n--${boundary}--\r\n`;
+    const headBytes = Buffer.from(head);
+    const tailBytes = Buffer.from(tail);
+
+    let sent = 0;
+    const file = createReadStream(request.path, { highWaterMark: 256 * 1024 });
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(headBytes);
+        try {
+          for await (const chunk of file as AsyncIterable<Buffer>) {
+            controller.enqueue(chunk);
+            sent += chunk.length;
+            request.onUploadProgress?.(sent, size);
+          }
+          controller.enqueue(tailBytes);
+          controller.close();
+        } catch (err) {
+          controller.error(err);
+        }
+      },
+      cancel() {
+        file.destroy();
+      },
+    });
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.endpoint.token}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(headBytes.length + size + tailBytes.length),
+    };
+    if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+    const response = await this.fetch('/v1/jobs', {
+      method: 'POST',
+      headers,
+      body,
+      signal: request.signal,
+      // Node's fetch needs this to stream a request body.
+      duplex: 'half',
+    } as RequestInit);
+    return (await this.readJson(response)) as { id: string; status: string };
+  }
+
+  async getJob(jobId: string, signal?: AbortSignal): Promise<AgentJob> {
+    const response = await this.fetch(`/v1/jobs/${encodeURIComponent(jobId)}`, {
+      headers: { authorization: `Bearer ${this.endpoint.token}` },
+      signal,
+    });
+    return (await this.readJson(response)) as AgentJob;
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    const response = await this.fetch(`/v1/jobs/${encodeURIComponent(jobId)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${this.endpoint.token}` },
+    });
+    await this.readJson(response);
+  }
+
+  private async fetch(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(new URL(path, this.endpoint.baseUrl), init);
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw new ConsoleError('CANCELED', 'the request was canceled');
+      throw new ConsoleError(
+        'AGENT_UNREACHABLE',
+        `the agent at ${this.endpoint.baseUrl} did not answer (${(err as Error).cause ?? (err as Error).message}); check that it is running`,
+      );
+    }
+  }
+
+  private async readJson(response: Response): Promise<unknown> {
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      throw new ConsoleError('AGENT_BAD_RESPONSE', `the agent answered HTTP ${response.status} with something that is not JSON`);
+    }
+    if (!response.ok) {
+      const error = (body as { error?: { code?: string; message?: string } }).error;
+      throw new ConsoleError(
+        error?.code ? `AGENT_${error.code}` : 'AGENT_ERROR',
+        `the agent refused: ${error?.message ?? `HTTP ${response.status}`}`,
+      );
+    }
+    return body;
+  }
+}

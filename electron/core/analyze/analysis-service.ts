@@ -1,0 +1,193 @@
+// Follows each file a user drops through upload → queued → running → done on an agent, keeps the latest
+// state of every submission for the Jobs view, and publishes each change so the renderer can draw progress.
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { ResultDocument, type AnalysisName } from '../../../agent/src/contracts/result-document.js';
+import { ConsoleError } from '../contracts/define.js';
+import type { AnalysisSubmission } from '../contracts/analyze.js';
+import type { AgentJob, AgentPort } from './agent-http-client.js';
+
+export interface AgentResolver {
+  /** The agent to send work to; throws a ConsoleError when it is not usable (e.g. still starting). */
+  resolve(agentId: string): Promise<AgentPort>;
+}
+
+export interface AnalysisServiceOptions {
+  agents: AgentResolver;
+  onChange?: (submission: AnalysisSubmission) => void;
+  /** How often to ask the agent how a job stands. */
+  pollIntervalMs?: number;
+  now?: () => Date;
+}
+
+interface Tracked {
+  state: AnalysisSubmission;
+  path: string;
+  abort: AbortController;
+  result: ResultDocument | null;
+}
+
+const terminalStages = new Set(['done', 'failed', 'canceled']);
+
+export class AnalysisService {
+  private readonly submissions = new Map<string, Tracked>();
+  private readonly pollIntervalMs: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: AnalysisServiceOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 300;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async submit(input: { path: string; fileName?: string; analyses?: AnalysisName[]; agentId: string }): Promise<AnalysisSubmission> {
+    const info = await stat(input.path).catch(() => null);
+    if (!info?.isFile()) throw new ConsoleError('FILE_NOT_FOUND', `${input.path} is not a readable file`);
+    const tracked: Tracked = {
+      path: input.path,
+      abort: new AbortController(),
+      result: null,
+      state: {
+        submissionId: randomUUID(),
+        fileName: input.fileName ?? basename(input.path),
+        bytes: info.size,
+        analyses: input.analyses ?? null,
+        agentId: input.agentId,
+        stage: 'upload',
+        progress: 0,
+        agentStage: null,
+        jobId: null,
+        submittedAt: this.now().toISOString(),
+        finishedAt: null,
+        error: null,
+      },
+    };
+    this.submissions.set(tracked.state.submissionId, tracked);
+    this.publish(tracked);
+    void this.run(tracked);
+    return { ...tracked.state };
+  }
+
+  status(submissionId: string): AnalysisSubmission {
+    return { ...this.get(submissionId).state };
+  }
+
+  list(): AnalysisSubmission[] {
+    return [...this.submissions.values()].map((t) => ({ ...t.state })).reverse();
+  }
+
+  result(submissionId: string): ResultDocument {
+    const tracked = this.get(submissionId);
+    if (!tracked.result) {
+      throw new ConsoleError('RESULT_NOT_READY', `${tracked.state.fileName} is ${tracked.state.stage}; its result is there once it is done`);
+    }
+    return tracked.result;
+  }
+
+  async cancel(submissionId: string): Promise<boolean> {
+    const tracked = this.get(submissionId);
+    if (terminalStages.has(tracked.state.stage)) return false;
+    tracked.abort.abort();
+    if (tracked.state.jobId) {
+      const agent = await this.options.agents.resolve(tracked.state.agentId);
+      await agent.cancelJob(tracked.state.jobId).catch(() => undefined);
+    }
+    this.update(tracked, { stage: 'canceled', finishedAt: this.now().toISOString() });
+    return true;
+  }
+
+  async retry(submissionId: string): Promise<AnalysisSubmission> {
+    const { path, state } = this.get(submissionId);
+    return this.submit({ path, fileName: state.fileName, analyses: state.analyses ?? undefined, agentId: state.agentId });
+  }
+
+  /** Stop following every submission (the console is closing). */
+  close(): void {
+    for (const tracked of this.submissions.values()) tracked.abort.abort();
+  }
+
+  private get(submissionId: string): Tracked {
+    const tracked = this.submissions.get(submissionId);
+    if (!tracked) throw new ConsoleError('NOT_FOUND', `no submission ${submissionId}`);
+    return tracked;
+  }
+
+  private async run(tracked: Tracked): Promise<void> {
+    const { signal } = tracked.abort;
+    try {
+      const agent = await this.options.agents.resolve(tracked.state.agentId);
+      let lastReport = 0;
+      const accepted = await agent.submitJob({
+        path: tracked.path,
+        fileName: tracked.state.fileName,
+        analyses: tracked.state.analyses ?? undefined,
+        signal,
+        onUploadProgress: (sent, total) => {
+          // Throttle: a big file would otherwise flood the renderer with events.
+          if (Date.now() - lastReport < 100 && sent < total) return;
+          lastReport = Date.now();
+          this.update(tracked, { progress: total ? sent / total : 1 });
+        },
+      });
+      this.update(tracked, { stage: 'queued', progress: 0, jobId: accepted.id });
+      for (;;) {
+        if (signal.aborted) return;
+        const job = await agent.getJob(accepted.id, signal);
+        if (this.applyJob(tracked, job)) return;
+        await new Promise((resolve) => setTimeout(resolve, this.pollIntervalMs));
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      const code = err instanceof ConsoleError ? err.code : 'ANALYZE_FAILED';
+      this.update(tracked, { stage: 'failed', error: { code, message: (err as Error).message }, finishedAt: this.now().toISOString() });
+    }
+  }
+
+  /** Folds the agent's job state into the submission; true once the job is over. */
+  private applyJob(tracked: Tracked, job: AgentJob): boolean {
+    const progress = Math.min(1, Math.max(0, job.progress ?? 0));
+    switch (job.status) {
+      case 'queued':
+        this.update(tracked, { stage: 'queued', progress: 0, agentStage: job.stage });
+        return false;
+      case 'running':
+        this.update(tracked, { stage: 'running', progress, agentStage: job.stage });
+        return false;
+      case 'succeeded': {
+        const parsed = ResultDocument.safeParse(job.result);
+        if (!parsed.success) {
+          this.update(tracked, {
+            stage: 'failed',
+            error: { code: 'RESULT_INVALID', message: `the agent's result does not match the result schema: ${parsed.error.issues[0]?.message}` },
+            finishedAt: this.now().toISOString(),
+          });
+          return true;
+        }
+        tracked.result = parsed.data;
+        this.update(tracked, { stage: 'done', progress: 1, agentStage: null, finishedAt: this.now().toISOString() });
+        return true;
+      }
+      case 'canceled':
+        this.update(tracked, { stage: 'canceled', finishedAt: this.now().toISOString() });
+        return true;
+      default:
+        this.update(tracked, {
+          stage: 'failed',
+          error: job.error ?? { code: 'AGENT_JOB_FAILED', message: `the agent reports the job as ${job.status}` },
+          finishedAt: this.now().toISOString(),
+        });
+        return true;
+    }
+  }
+
+  private update(tracked: Tracked, patch: Partial<AnalysisSubmission>): void {
+    const next = { ...tracked.state, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(tracked.state)) return;
+    tracked.state = next;
+    this.publish(tracked);
+  }
+
+  private publish(tracked: Tracked): void {
+    this.options.onChange?.({ ...tracked.state });
+  }
+}

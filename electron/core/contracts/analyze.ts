@@ -1,0 +1,88 @@
+// Contract of the Analyze feature: submit local files to an agent (the built-in "This computer" agent by
+// default), follow each file through upload → queued → running → done, fetch the result document, cancel.
+// Live updates arrive on the 'analyze' event channel as AnalysisSubmission objects.
+import { z } from 'zod';
+import { AnalysisName, ResultDocument } from '../../../agent/src/contracts/result-document.js';
+import { ErrorEnvelope, defineInvoke } from './define.js';
+
+export const SubmissionStage = z.enum(['upload', 'queued', 'running', 'done', 'failed', 'canceled']);
+export type SubmissionStage = z.infer<typeof SubmissionStage>;
+
+export const AnalysisSubmission = z.object({
+  submissionId: z.string(),
+  fileName: z.string(),
+  bytes: z.number().int().nonnegative(),
+  analyses: z.array(AnalysisName).nullable(),
+  agentId: z.string(),
+  stage: SubmissionStage,
+  /** 0..1 within the current stage (upload bytes sent, or the agent's own progress while running). */
+  progress: z.number().min(0).max(1),
+  /** What the agent is doing now (e.g. "faces"), when it says. */
+  agentStage: z.string().nullable(),
+  jobId: z.string().nullable(),
+  submittedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: ErrorEnvelope.nullable(),
+});
+export type AnalysisSubmission = z.infer<typeof AnalysisSubmission>;
+
+export const submitAnalysis = defineInvoke('analyze:submit', {
+  input: z.object({
+    /** A file on the console's machine: dropped in Electron, or uploaded to the headless console first. */
+    path: z.string().min(1).max(4096),
+    fileName: z.string().min(1).max(255).optional(),
+    analyses: z.array(AnalysisName).min(1).optional(),
+    agentId: z.string().default('local'),
+  }),
+  output: AnalysisSubmission,
+});
+
+export const analysisStatus = defineInvoke('analyze:status', {
+  input: z.object({ submissionId: z.string() }),
+  output: AnalysisSubmission,
+});
+
+export const analysisResult = defineInvoke('analyze:result', {
+  input: z.object({ submissionId: z.string() }),
+  output: ResultDocument,
+});
+
+export const listSubmissions = defineInvoke('analyze:list', {
+  input: z.object({}).default({}),
+  output: z.array(AnalysisSubmission),
+});
+
+export const cancelAnalysis = defineInvoke('analyze:cancel', {
+  input: z.object({ submissionId: z.string() }),
+  output: z.object({ canceled: z.boolean() }),
+});
+
+/** Submit the same file again as a new submission (after a failure or cancel). */
+export const retryAnalysis = defineInvoke('analyze:retry', {
+  input: z.object({ submissionId: z.string() }),
+  output: AnalysisSubmission,
+});
+
+export const LocalAgentState = z.object({
+  state: z.enum(['starting', 'running', 'stopped', 'failed', 'unavailable']),
+  url: z.string().nullable(),
+  message: z.string().nullable(),
+});
+export type LocalAgentState = z.infer<typeof LocalAgentState>;
+
+/** The built-in "This computer" agent. */
+export const localAgentStatus = defineInvoke('agents:local-status', {
+  input: z.object({}).default({}),
+  output: LocalAgentState,
+  readOnly: true,
+});
+
+export const analyzeContract = {
+  [submitAnalysis.name]: submitAnalysis,
+  [analysisStatus.name]: analysisStatus,
+  [analysisResult.name]: analysisResult,
+  [listSubmissions.name]: listSubmissions,
+  [cancelAnalysis.name]: cancelAnalysis,
+  [retryAnalysis.name]: retryAnalysis,
+  [localAgentStatus.name]: localAgentStatus,
+};

@@ -1,0 +1,60 @@
+// The console's frame: navigation on the left, the open view on the right, one event subscription that
+// feeds live analysis progress into the UI store.
+import { useEffect } from 'react';
+import type { AnalysisSubmission } from '../../electron/core/contracts/analyze.js';
+import { useConsole, useReadOnly } from './api/console-context.js';
+import { useUiStore, type ViewId } from './state/ui-store.js';
+import { AnalyzeView } from './views/analyze/AnalyzeView.js';
+import { FleetView } from './views/fleet/FleetView.js';
+import { JobsView } from './views/jobs/JobsView.js';
+import { AuditView } from './views/misc/AuditView.js';
+import { BenchmarksView, CostsView, FacesView } from './views/misc/PendingViews.js';
+import { SettingsView } from './views/misc/SettingsView.js';
+import { ServerView } from './views/server/ServerView.js';
+
+const nav: Array<{ id: ViewId; label: string; View: () => React.JSX.Element }> = [
+  { id: 'fleet', label: 'Fleet', View: FleetView },
+  { id: 'server', label: 'Server', View: ServerView },
+  { id: 'analyze', label: 'Analyze', View: AnalyzeView },
+  { id: 'jobs', label: 'Jobs', View: JobsView },
+  { id: 'faces', label: 'Faces', View: FacesView },
+  { id: 'costs', label: 'Costs', View: CostsView },
+  { id: 'benchmarks', label: 'Benchmarks', View: BenchmarksView },
+  { id: 'audit', label: 'Audit log', View: AuditView },
+  { id: 'settings', label: 'Settings', View: SettingsView },
+];
+
+export function App() {
+  const client = useConsole();
+  const readOnly = useReadOnly();
+  const view = useUiStore((s) => s.view);
+  const setView = useUiStore((s) => s.setView);
+  useEffect(() => client.on<AnalysisSubmission>('analyze', (s) => useUiStore.getState().applySubmission(s)), [client]);
+  const Current = nav.find((n) => n.id === view)?.View ?? AnalyzeView;
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="views">
+        <div className="brand">
+          <span className="logo" aria-hidden="true" />
+          Mediafleet
+        </div>
+        {nav.map((n) => (
+          <button key={n.id} type="button" className={`nav-item${n.id === view ? ' active' : ''}`} aria-current={n.id === view ? 'page' : undefined} onClick={() => setView(n.id)}>
+            {n.label}
+          </button>
+        ))}
+        <div className="sidebar-foot">
+          {readOnly && (
+            <span className="badge badge-warn" data-testid="read-only-badge">
+              read-only
+            </span>
+          )}
+          <span className="muted">{client.transport.kind === 'ipc' ? 'desktop' : 'browser'}</span>
+        </div>
+      </nav>
+      <main className="content">
+        <Current />
+      </main>
+    </div>
+  );
+}

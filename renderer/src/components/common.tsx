@@ -1,0 +1,82 @@
+// Small building blocks every view uses: progress, errors that say what to do, empty states, badges.
+import type { ReactNode } from 'react';
+
+export function ProgressBar({ value, label }: { value: number | null; label: string }) {
+  const pct = value === null ? undefined : Math.round(Math.min(1, Math.max(0, value)) * 100);
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+      <div className={`progress-fill${pct === undefined ? ' indeterminate' : ''}`} style={{ width: pct === undefined ? '30%' : `${pct}%` }} />
+    </div>
+  );
+}
+
+/** What to tell a person for an error code: what happened is in the message; this says what to do next. */
+export function adviceFor(code: string): string {
+  switch (code) {
+    case 'READ_ONLY':
+      return 'This console is read-only. Ask an operator, or start the console without --read-only.';
+    case 'NOT_IMPLEMENTED':
+      return 'This part of the console is not in this build yet.';
+    case 'UNAUTHORIZED':
+      return 'Open the URL the console printed at start; it carries the token.';
+    case 'LOCAL_AGENT_UNAVAILABLE':
+    case 'LOCAL_AGENT_FAILED':
+    case 'LOCAL_AGENT_TIMEOUT':
+      return 'The built-in agent could not start. Restart the console; if it keeps failing, add a server in Fleet.';
+    case 'AGENT_UNREACHABLE':
+    case 'CONSOLE_UNREACHABLE':
+      return 'Check that it is running and reachable, then retry.';
+    case 'AGENT_UNSUPPORTED_MEDIA':
+    case 'AGENT_BAD_REQUEST':
+      return 'Check that the file is an image, video or audio file that is not damaged.';
+    default:
+      return 'Retry; if it happens again, check the console log.';
+  }
+}
+
+export function ErrorNotice({ error, onRetry }: { error: { code: string; message: string }; onRetry?: () => void }) {
+  return (
+    <div className="error-notice" role="alert">
+      <strong>{error.message}</strong>
+      <span className="muted">
+        {adviceFor(error.code)} <code>{error.code}</code>
+      </span>
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <div className="empty-state">
+      <h3>{title}</h3>
+      <div>{children}</div>
+    </div>
+  );
+}
+
+export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'info'; children: ReactNode }) {
+  return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+export function ViewHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
+  return (
+    <header className="view-header">
+      <div>
+        <h1>{title}</h1>
+        {subtitle && <p className="muted">{subtitle}</p>}
+      </div>
+      {actions && <div className="view-actions">{actions}</div>}
+    </header>
+  );
+}
+
+/** Error shape from react-query's error (a ConsoleClientError or anything thrown). */
+export function asErrorInfo(err: unknown): { code: string; message: string } {
+  const e = err as { code?: unknown; message?: unknown };
+  return { code: typeof e?.code === 'string' ? e.code : 'ERROR', message: typeof e?.message === 'string' ? e.message : String(err) };
+}

@@ -1,0 +1,151 @@
+// One file's result: the media with findings drawn on it, moderation with blur, transcript synced to the
+// player, the video timeline, and exports.
+import { useRef, useState } from 'react';
+import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import { Badge } from '../../components/common.js';
+import type { AnalyzeItem } from '../../state/ui-store.js';
+import { activeSegmentIndex, toCsv, toJson, toSrt } from './export-formats.js';
+import { ResultOverlay } from './ResultOverlay.js';
+
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const verdictTone = { safe: 'ok', suggestive: 'warn', explicit: 'bad' } as const;
+
+export function ResultViewer({ item, result }: { item: AnalyzeItem; result: ResultDocument }) {
+  const unsafe = result.nsfw !== undefined && result.nsfw.verdict !== 'safe';
+  const [reveal, setReveal] = useState(false);
+  const [layers, setLayers] = useState({ faces: true, pose: true, ocr: true });
+  const [time, setTime] = useState(0);
+  const playerRef = useRef<HTMLMediaElement | null>(null);
+  const segments = result.transcript?.segments ?? [];
+  const active = activeSegmentIndex(segments, time);
+  const base = item.fileName.replace(/\.[^.]+$/, '');
+  const srt = toSrt(result);
+  const seek = (t: number): void => {
+    if (playerRef.current) {
+      playerRef.current.currentTime = t;
+      void playerRef.current.play().catch(() => undefined);
+    }
+  };
+
+  return (
+    <section className="result" aria-label={`Result for ${item.fileName}`}>
+      <div className="result-toolbar">
+        {result.nsfw && (
+          <Badge tone={verdictTone[result.nsfw.verdict]}>
+            <span data-testid="moderation-verdict">{result.nsfw.verdict}</span>
+          </Badge>
+        )}
+        {unsafe && (
+          <button type="button" onClick={() => setReveal((r) => !r)} aria-pressed={reveal}>
+            {reveal ? 'Blur again' : 'Show unblurred'}
+          </button>
+        )}
+        {result.media.kind === 'image' &&
+          (['faces', 'pose', 'ocr'] as const).map((layer) => (
+            <label key={layer} className="toggle">
+              <input type="checkbox" checked={layers[layer]} onChange={(e) => setLayers({ ...layers, [layer]: e.target.checked })} />
+              {layer}
+            </label>
+          ))}
+        <span className="spacer" />
+        <button type="button" onClick={() => download(`${base}.json`, toJson(result), 'application/json')}>Export JSON</button>
+        <button type="button" onClick={() => download(`${base}.csv`, toCsv(result), 'text/csv')}>Export CSV</button>
+        <button type="button" disabled={!srt} title={srt ? undefined : 'no transcript in this result'} onClick={() => srt && download(`${base}.srt`, srt, 'application/x-subrip')}>
+          Export SRT
+        </button>
+      </div>
+
+      {result.media.kind === 'image' && <ResultOverlay src={item.objectUrl} result={result} layers={layers} blurred={unsafe && !reveal} />}
+      {result.media.kind === 'video' && (
+        <video ref={(el) => void (playerRef.current = el)} src={item.objectUrl} controls className={unsafe && !reveal ? 'player blurred' : 'player'} onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} />
+      )}
+      {result.media.kind === 'audio' && (
+        <audio ref={(el) => void (playerRef.current = el)} src={item.objectUrl} controls className="player" onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} />
+      )}
+
+      {result.timeline && result.timeline.length > 0 && result.media.durationSec && (
+        <div className="timeline" aria-label="video timeline" data-testid="timeline">
+          {result.timeline.map((entry, i) => (
+            <button
+              type="button"
+              key={i}
+              className={`tick verdict-${entry.nsfw?.verdict ?? 'none'}`}
+              style={{ left: `${(entry.t / result.media.durationSec!) * 100}%` }}
+              title={`${entry.t.toFixed(1)} s: ${entry.faces?.length ?? 0} faces, ${entry.pose?.length ?? 0} people${entry.ocr?.text ? `, text "${entry.ocr.text.slice(0, 30)}"` : ''}`}
+              onClick={() => seek(entry.t)}
+            />
+          ))}
+        </div>
+      )}
+
+      <div className="result-facts">
+        <dl>
+          <dt>Media</dt>
+          <dd>
+            {result.media.kind}, {result.media.mime}
+            {result.media.width ? `, ${result.media.width}×${result.media.height}` : ''}
+            {result.media.durationSec ? `, ${result.media.durationSec.toFixed(1)} s` : ''}
+          </dd>
+          {result.faces && (
+            <>
+              <dt>Faces</dt>
+              <dd data-testid="faces-count">{result.faces.length}</dd>
+            </>
+          )}
+          {result.pose && (
+            <>
+              <dt>People (pose)</dt>
+              <dd data-testid="pose-count">{result.pose.length}</dd>
+            </>
+          )}
+          {result.ocr && (
+            <>
+              <dt>Text</dt>
+              <dd className="ocr-text">{result.ocr.text || '—'}</dd>
+            </>
+          )}
+          {result.summary && (
+            <>
+              <dt>Summary</dt>
+              <dd>
+                up to {result.summary.maxPersons} people{result.summary.worstVerdict ? `, worst moderation: ${result.summary.worstVerdict}` : ''}
+              </dd>
+            </>
+          )}
+          <dt>Timings</dt>
+          <dd>
+            {Object.entries(result.timings)
+              .map(([k, v]) => `${k} ${Math.round(v)} ms`)
+              .join(', ')}
+          </dd>
+          {result.skipped && result.skipped.length > 0 && (
+            <>
+              <dt>Not run</dt>
+              <dd>{result.skipped.map((s) => `${s.analysis}: ${s.message}`).join('; ')}</dd>
+            </>
+          )}
+        </dl>
+      </div>
+
+      {segments.length > 0 && (
+        <ol className="transcript" aria-label="transcript" data-testid="transcript">
+          {segments.map((s, i) => (
+            <li key={i} className={i === active ? 'active' : undefined}>
+              <button type="button" onClick={() => seek(s.start)}>
+                <span className="time">{s.start.toFixed(1)}s</span> {s.text.trim()}
+              </button>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

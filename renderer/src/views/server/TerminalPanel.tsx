@@ -1,0 +1,58 @@
+// A terminal on a server (ssh2 shell channel in the core), drawn by xterm.js. Opened on request only.
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { useEffect, useRef, useState } from 'react';
+import { closeShell, openShell, resizeShell, writeShell } from '../../../../electron/core/contracts/shell.js';
+import { useConsole, useReadOnly } from '../../api/console-context.js';
+import { ErrorNotice, asErrorInfo } from '../../components/common.js';
+
+export function TerminalPanel({ target }: { target: string }) {
+  const client = useConsole();
+  const readOnly = useReadOnly();
+  const host = useRef<HTMLDivElement>(null);
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<{ code: string; message: string } | null>(null);
+
+  useEffect(() => {
+    if (!open || !host.current) return;
+    const term = new Terminal({ cols: 100, rows: 24, fontSize: 13, theme: { background: '#020617' } });
+    term.open(host.current);
+    let sessionId: string | null = null;
+    let disposed = false;
+    const offData = client.on<{ sessionId: string; data: string }>('shell:data', (e) => e.sessionId === sessionId && term.write(e.data));
+    const offExit = client.on<{ sessionId: string; code: number | null }>('shell:exit', (e) => {
+      if (e.sessionId === sessionId) term.write(`\r\n[session ended${e.code === null ? '' : `, exit ${e.code}`}]\r\n`);
+    });
+    client
+      .invoke(openShell, { target, cols: term.cols, rows: term.rows })
+      .then((s) => {
+        if (disposed) void client.invoke(closeShell, { sessionId: s.sessionId });
+        else sessionId = s.sessionId;
+      })
+      .catch((err) => setError(asErrorInfo(err)));
+    const input = term.onData((data) => sessionId && void client.invoke(writeShell, { sessionId, data }));
+    const resize = term.onResize(({ cols, rows }) => sessionId && void client.invoke(resizeShell, { sessionId, cols, rows }));
+    return () => {
+      disposed = true;
+      offData();
+      offExit();
+      input.dispose();
+      resize.dispose();
+      if (sessionId) void client.invoke(closeShell, { sessionId });
+      term.dispose();
+    };
+  }, [open, target, client]);
+
+  return (
+    <section className="card terminal-card" aria-label="terminal">
+      <header className="card-head">
+        <h3>Terminal</h3>
+        <button type="button" className={open ? 'ghost' : undefined} disabled={readOnly} onClick={() => setOpen(!open)}>
+          {open ? 'Close terminal' : 'Open terminal'}
+        </button>
+      </header>
+      {error && <ErrorNotice error={error} />}
+      {open ? <div ref={host} className="terminal-host" /> : <p className="muted">A shell on this server over the pinned SSH connection.</p>}
+    </section>
+  );
+}
