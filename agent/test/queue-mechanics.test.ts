@@ -163,6 +163,17 @@ describe('job queue over HTTP (test worker)', () => {
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
   });
 
+  it('counts finished jobs in /metrics and reports workers, limits and hardware in /v1/info', async () => {
+    const metrics = await api(t.url, t.tokens.read, 'GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/mediafleet_jobs_finished_total\{status="succeeded",code=""\} [1-9]/);
+    expect(metrics.body).toMatch(/mediafleet_jobs_finished_total\{status="failed",code="TIMEOUT"\} [1-9]/);
+    expect(metrics.body).toMatch(/mediafleet_http_request_duration_seconds_bucket/);
+    const info = await api(t.url, t.tokens.read, 'GET', '/v1/info');
+    expect(info.body).toMatchObject({ name: 'mediafleet-agent', workers: 1, vectorSearch: 'sqlite-vec', limits: { maxUploadBytes: 4096, maxQueueDepth: 3 } });
+    expect(info.body.hardware.cores).toBeGreaterThanOrEqual(1);
+  });
+
   it('pages through jobs with a cursor, newest first, without repeats', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await submit('quick', {}, {}, t.tokens.otherTenant)).body.id);

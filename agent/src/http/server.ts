@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { agentVersion, type AgentConfig } from '../config.js';
 import { runQueueBench } from '../bench/queue-bench.js';
 import { FaceIndex } from '../faces-search/face-index.js';
-import { loadAnalyzers, type InstalledModel } from '../jobs/analyzer-port.js';
+import type { InstalledModel } from '../jobs/analyzer-port.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { defaultWorkerUrl, WorkerPool } from '../jobs/worker-pool.js';
 import type { Logger } from '../logger.js';
@@ -60,7 +60,12 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
     logger.info({ workers: config.workers }, 'workers ready');
   });
 
-  let modelsCache: Promise<InstalledModel[]> | undefined;
+  // Model facts change only when models are installed or loaded: ask a worker at most every 30 s.
+  let modelsCache: { at: number; models: Promise<InstalledModel[]> } | undefined;
+  const describeModels = (): Promise<InstalledModel[]> => {
+    if (!modelsCache || Date.now() - modelsCache.at > 30_000) modelsCache = { at: Date.now(), models: pool.describeModels() };
+    return modelsCache.models;
+  };
   const services: AgentServices = {
     config,
     version,
@@ -70,16 +75,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
     tokens,
     faceIndex,
     hasVectorSearch,
-    describeModels: () => {
-      modelsCache ??= loadAnalyzers()
-        .then((a) => a.describeInstalledModels())
-        .catch((err) => {
-          logger.warn({ err }, 'cannot describe models');
-          modelsCache = undefined;
-          return [];
-        });
-      return modelsCache;
-    },
+    describeModels,
     readiness: () => ({ status: state, ready: state === 'ok' }),
     runBench: (opts) =>
       runQueueBench(queue, { imagesDir: config.benchImagesDir, uploadsDir, tenant: '__bench__', rounds: opts.rounds, analyses: opts.analyses }),

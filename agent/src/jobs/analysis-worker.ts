@@ -22,6 +22,15 @@ analyzersReady.then(
 );
 
 port.on('message', (message: ToWorker) => {
+  if (message.type === 'describe-models') {
+    // Asked here rather than in the main thread, so the HTTP process never loads the model libraries and
+    // `loaded` reflects the worker that actually holds the models.
+    void analyzersReady
+      .then((a) => a.describeInstalledModels())
+      .catch(() => [])
+      .then((models) => send({ type: 'models', requestId: message.requestId, models }));
+    return;
+  }
   if (message.type === 'cancel') {
     running.get(message.jobId)?.abort(new AgentError(message.reason.code as ErrorCode, message.reason.message));
     return;

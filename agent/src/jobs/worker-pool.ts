@@ -8,6 +8,7 @@ import type { ResultDocument } from '../contracts/result-document.js';
 import type { Logger } from '../logger.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 import type { JobRunner, RunnableJob, RunHooks } from './job-runner.js';
+import type { InstalledModel } from './analyzer-port.js';
 
 export interface WorkerPoolOptions {
   size: number;
@@ -36,6 +37,8 @@ export const defaultWorkerUrl = new URL(import.meta.url.endsWith('.ts') ? './ana
 export class WorkerPool implements JobRunner {
   private readonly slots: Slot[] = [];
   private closing = false;
+  private nextRequestId = 1;
+  private readonly modelRequests = new Map<number, (models: InstalledModel[]) => void>();
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -70,6 +73,25 @@ export class WorkerPool implements JobRunner {
     });
   }
 
+  /** The models as a worker sees them (installed, loaded, size); [] if no worker answers within `timeoutMs`. */
+  describeModels(timeoutMs = 10_000): Promise<InstalledModel[]> {
+    const slot = this.slots.find((s) => !s.current) ?? this.slots[0];
+    if (!slot) return Promise.resolve([]);
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.modelRequests.delete(requestId);
+        resolve([]);
+      }, timeoutMs);
+      this.modelRequests.set(requestId, (models) => {
+        clearTimeout(timer);
+        this.modelRequests.delete(requestId);
+        resolve(models);
+      });
+      this.post(slot, { type: 'describe-models', requestId });
+    });
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
@@ -88,6 +110,7 @@ export class WorkerPool implements JobRunner {
         wasReady = true;
         return markReady();
       }
+      if (message.type === 'models') return this.modelRequests.get(message.requestId)?.(message.models);
       const current = slot.current;
       if (!current || current.jobId !== message.jobId) return;
       if (message.type === 'progress') return current.onProgress({ stage: message.stage, progress: message.progress });

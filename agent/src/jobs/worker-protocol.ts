@@ -1,6 +1,7 @@
 // Messages between the queue's worker pool (main thread) and a worker thread that runs one job at a time.
 import type { ResultDocument } from '../contracts/result-document.js';
 import type { JobOptions } from '../store/jobs-repository.js';
+import type { InstalledModel } from './analyzer-port.js';
 
 export interface WorkerInit {
   agent: { id: string; version: string };
@@ -10,10 +11,12 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'run'; jobId: string; inputPath: string; fileName: string; options: JobOptions }
-  | { type: 'cancel'; jobId: string; reason: { code: string; message: string } };
+  | { type: 'cancel'; jobId: string; reason: { code: string; message: string } }
+  | { type: 'describe-models'; requestId: number };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; jobId: string; stage: string; progress: number }
   | { type: 'succeeded'; jobId: string; result: ResultDocument }
-  | { type: 'failed'; jobId: string; error: { code: string; message: string } };
+  | { type: 'failed'; jobId: string; error: { code: string; message: string } }
+  | { type: 'models'; requestId: number; models: InstalledModel[] };

@@ -19,6 +19,7 @@ const cancels = new Map<string, () => void>();
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') return cancels.get(message.jobId)?.();
+  if (message.type === 'describe-models') return send({ type: 'models', requestId: message.requestId, models: [] });
   void (async () => {
     const bytes = fs.readFileSync(message.inputPath);
     const script = bytes.toString('utf8', 0, Math.min(bytes.length, 100)).trim();
