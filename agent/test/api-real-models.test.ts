@@ -18,10 +18,17 @@ const skipReason = missing.length ? ` (skipped: models not installed: ${missing.
 
 describe('HTTP API on real models', () => {
   let t: TestAgent;
+  let benchImagesDir = '';
   beforeAll(async () => {
-    t = await startTestAgent({ workers: 1 }, { warmUp: ['nsfw', 'faces'] });
+    // Two images are enough to prove POST /v1/bench works end to end; the full benchmark is `npm run bench:agent`.
+    benchImagesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-bench-images-'));
+    for (const name of ['coffee.png', 'astronaut.png']) fs.copyFileSync(path.join(fixtures, 'images', name), path.join(benchImagesDir, name));
+    t = await startTestAgent({ workers: 1, benchImagesDir }, { warmUp: ['nsfw', 'faces'] });
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    fs.rmSync(benchImagesDir, { recursive: true, force: true });
+  });
 
   const upload = (file: string, fields: Record<string, string> = {}) => mediaForm(fs.readFileSync(file), fields, path.basename(file));
 
@@ -57,6 +64,16 @@ describe('HTTP API on real models', () => {
     expect(res.body.media).toMatchObject({ kind: 'image', mime: 'image/png', width: 600, height: 400, bytes: 466706 });
     expect(res.body.nsfw.verdict).toBe('safe');
     expect(res.body.timings.nsfw).toBeGreaterThan(0);
+  });
+
+  it.skipIf(missing.length > 0)(`POST /v1/bench (admin only) measures this agent and reports its hardware${skipReason}`, async () => {
+    expect((await api(t.url, t.tokens.submit, 'POST', '/v1/bench', { rounds: 1, analyses: ['nsfw'] })).status).toBe(403);
+    const res = await api(t.url, t.tokens.admin, 'POST', '/v1/bench', { rounds: 1, analyses: ['nsfw'] });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ images: 2, rounds: 1, workers: 1, hardware: { cores: expect.any(Number), cpuModel: expect.any(String) } });
+    expect(res.body.analyses.nsfw.p50_ms).toBeGreaterThan(0);
+    expect(res.body.images_per_hour).toBeGreaterThan(0);
+    expect(res.body.rss_mb).toBeGreaterThan(50);
   });
 
   it.skipIf(missing.length > 0)(`finds the same person's face across images, clusters and names persons, per tenant${skipReason}`, async () => {
