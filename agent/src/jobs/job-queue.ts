@@ -208,7 +208,7 @@ export class JobQueue {
   }
 
   private fillSlots(): void {
-    while (this.accepting && this.running.size < this.runner.capacity) {
+    while (this.accepting && this.running.size < this.runner.capacity && this.runner.idleSlots > 0) {
       let job: JobRecord | undefined;
       try {
         job = this.jobs.leaseNextJob(this.owner, this.settings.leaseMs);

@@ -17,6 +17,8 @@ export interface RunHooks {
 export interface JobRunner {
   /** How many jobs may run at once. */
   readonly capacity: number;
+  /** How many more jobs it can take right now (a worker being replaced is not idle). */
+  readonly idleSlots: number;
   run(job: RunnableJob, hooks: RunHooks): Promise<ResultDocument>;
   close(): Promise<void>;
 }

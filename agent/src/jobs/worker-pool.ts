@@ -46,6 +46,10 @@ export class WorkerPool implements JobRunner {
     return this.options.size;
   }
 
+  get idleSlots(): number {
+    return this.slots.filter((s) => !s.current).length;
+  }
+
   start(): void {
     for (let i = 0; i < this.options.size; i++) this.slots.push(this.spawn());
   }
