@@ -6,6 +6,7 @@ import { consoleMethods } from './api.js';
 import { ConsoleError, type Envelope } from './contracts/define.js';
 import { AgentsRepository } from './fleet/agents-repository.js';
 import { FleetService } from './fleet/fleet-service.js';
+import { HealthMonitor } from './fleet/health/health-monitor.js';
 import { ProvisionService } from './provision/provision-service.js';
 import { FileVault } from './secrets/file-vault.js';
 import { SafeStorageVault, type SafeStorageLike } from './secrets/safe-storage-vault.js';
@@ -21,6 +22,8 @@ export interface ConsoleCoreOptions {
   storePath: string;
   vault: VaultConfig;
   now?: () => Date;
+  /** Health polling interval; polling starts with `health.start()` (the app and headless server call it). */
+  healthIntervalMs?: number;
 }
 
 type Handler = (input: never) => unknown;
@@ -32,6 +35,7 @@ export interface ConsoleCore {
   fleet: FleetService;
   agents: AgentsRepository;
   provision: ProvisionService;
+  health: HealthMonitor;
   /** Registers the implementation of a contract method (features owned elsewhere plug in here). */
   handle(method: string, handler: Handler): void;
   /** Validates input and output against the contract and wraps the result in the error envelope. */
@@ -54,6 +58,14 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   const agents = new AgentsRepository(db, now);
   const provision = new ProvisionService({ db, vault, fleet, audit, now });
   provision.recoverInterruptedRuns();
+  const health = new HealthMonitor({
+    db,
+    vault,
+    audit,
+    now: () => now().getTime(),
+    intervalMs: options.healthIntervalMs ?? 5000,
+    targets: { agents: () => agents.list(), servers: () => fleet.servers.list(), connect: (id) => fleet.connect(id) },
+  });
 
   const handlers = new Map<string, (input: never) => unknown>();
   const on = <I>(method: string, handler: (input: I) => unknown) => handlers.set(method, handler as Handler);
@@ -72,6 +84,12 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   on('provision:status', (i: { operationId: string }) => provision.status(i.operationId));
   on('provision:list', (i: { serverId?: string }) => provision.list(i.serverId));
   on('provision:events', (i: { operationId: string; afterSeq: number }) => provision.eventsSince(i.operationId, i.afterSeq));
+  on('health:snapshot', () => health.snapshot());
+  on('health:history', (i: { kind: 'server' | 'agent'; targetId: string; sinceMinutes: number }) =>
+    health.history(i.kind, i.targetId, i.sinceMinutes),
+  );
+  on('alerts:list', (i: { openOnly: boolean }) => health.repo.alerts(i.openOnly));
+  on('alerts:acknowledge', (i: { alertId: number }) => ({ ok: health.repo.acknowledge(i.alertId) }));
   on('audit:list', (i: { targetId?: string; limit: number; beforeId?: number }) => audit.list(i));
 
   return {
@@ -81,6 +99,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     fleet,
     agents,
     provision,
+    health,
     handle: (method, handler) => handlers.set(method, handler),
     async invoke(method, rawInput) {
       const def = consoleMethods[method];
@@ -97,6 +116,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       }
     },
     async close() {
+      await health.stop();
       await provision.shutdown();
       db.close();
     },

@@ -10,6 +10,8 @@ import { secretNames } from '../secrets/secret-vault.js';
 import { openConsoleStore, type ConsoleDb } from '../store/console-store.js';
 import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
 import { FleetService } from './fleet-service.js';
+import { AgentsRepository } from './agents-repository.js';
+import { HealthMonitor } from './health/health-monitor.js';
 import { openSshConnection } from './ssh/ssh-connection.js';
 
 const unavailable = harnessUnavailableReason();
@@ -114,5 +116,38 @@ describe.skipIf(unavailable)(`servers over SSH${unavailable ? ` (skipped: ${unav
     }
     expect(storeBytes).not.toContain(vps.password);
     expect(JSON.stringify(audit.list())).not.toContain(vps.password);
+  });
+
+  it('polls server health over SSH and raises server-down when a host goes away', async () => {
+    const agents = new AgentsRepository(db);
+    const monitor = new HealthMonitor({
+      db,
+      vault,
+      audit,
+      targets: { agents: () => agents.list(), servers: () => fleet.servers.list(), connect: (id) => fleet.connect(id) },
+      timeoutMs: 3000,
+    });
+    try {
+      await monitor.pollOnce();
+      const states = monitor.snapshot();
+      expect(states).toHaveLength(2);
+      for (const s of states) {
+        expect(s).toMatchObject({ kind: 'server', up: true, reason: null });
+        expect(s.diskUsedRatio).toBeGreaterThan(0);
+        expect(s.memoryUsedRatio).toBeGreaterThan(0);
+        expect(s.load1).toBeGreaterThanOrEqual(0);
+      }
+      const b = fleet.listServers().find((s) => s.name === 'vps-b')!;
+      await vps2.stop();
+      await monitor.pollOnce();
+      await monitor.pollOnce();
+      const downState = monitor.snapshot().find((s) => s.targetId === b.id)!;
+      expect(downState.up).toBe(false);
+      expect(downState.reason).toContain('SSH_CONNECT_FAILED');
+      expect(monitor.repo.alerts(true)).toEqual([expect.objectContaining({ kind: 'server-down', targetId: b.id })]);
+      expect(monitor.snapshot().find((s) => s.targetId !== b.id)?.up).toBe(true);
+    } finally {
+      await monitor.stop();
+    }
   });
 });
