@@ -33,15 +33,11 @@ type AnyImageAnalyzer = ImageAnalyzer<unknown>;
 
 /** Each analyzer module is imported on first use, so asking only for OCR never loads tfjs. */
 const analyzerLoaders: Record<ImageAnalysisName, () => Promise<AnyImageAnalyzer>> = {
-  nsfw: () => notInstalled('nsfw'),
-  faces: () => notInstalled('faces'),
-  pose: () => notInstalled('pose'),
-  ocr: () => notInstalled('ocr'),
+  nsfw: async () => (await import('./nsfw/classify-nsfw.js')).nsfwAnalyzer as AnyImageAnalyzer,
+  faces: async () => (await import('./faces/detect-faces.js')).facesAnalyzer as AnyImageAnalyzer,
+  pose: async () => (await import('./pose/detect-poses.js')).poseAnalyzer as AnyImageAnalyzer,
+  ocr: async () => (await import('./ocr/recognize-text.js')).ocrAnalyzer as AnyImageAnalyzer,
 };
-
-async function notInstalled(analysis: string): Promise<AnyImageAnalyzer> {
-  throw new AgentError('MODEL_MISSING', `the ${analysis} analyzer is not built yet`);
-}
 
 const loadedAnalyzers = new Map<ImageAnalysisName, Promise<AnyImageAnalyzer>>();
 
@@ -162,4 +158,11 @@ export async function describeInstalledModels(): Promise<InstalledModel[]> {
     }
   }
   return out;
+}
+
+/** Ends helper threads the analyzers started (tesseract.js workers), so a CLI process can exit on its own. */
+export async function shutdownAnalyzers(): Promise<void> {
+  if (!loadedAnalyzers.has('ocr')) return;
+  const { terminateTesseractWorkers } = await import('./ocr/tesseract-engine.js');
+  await terminateTesseractWorkers();
 }

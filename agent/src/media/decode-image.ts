@@ -80,3 +80,41 @@ export async function decodeImage(input: string | Buffer, opts: DecodeImageOptio
     throw new AgentError('CORRUPT_MEDIA', `cannot decode the image: ${message}`);
   }
 }
+
+function sharpFromRaw(image: DecodedImage): sharp.Sharp {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+}
+
+async function rawRgb(pipeline: sharp.Sharp): Promise<DecodedImage> {
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+/** Resizes to exactly `width` x `height`, stretching like the classifiers' own preprocessing does. */
+export function resizeImageExact(image: DecodedImage, width: number, height: number): Promise<DecodedImage> {
+  return rawRgb(sharpFromRaw(image).resize(width, height, { fit: 'fill' }));
+}
+
+/**
+ * Shrinks an image whose longer side exceeds `maxSide` (models work at a few hundred pixels; a 60 MP tensor would
+ * cost gigabytes). `scale` maps the result's coordinates back: original = reduced / scale.
+ */
+export async function downscaleToFit(image: DecodedImage, maxSide: number): Promise<{ image: DecodedImage; scale: number }> {
+  const longer = Math.max(image.width, image.height);
+  if (longer <= maxSide) return { image, scale: 1 };
+  const reduced = await rawRgb(sharpFromRaw(image).resize(maxSide, maxSide, { fit: 'inside' }));
+  return { image: reduced, scale: reduced.width / image.width };
+}
+
+/** Pads right and bottom with `background` up to the given size, so coordinates stay those of the original. */
+export function padImage(image: DecodedImage, width: number, height: number, background = { r: 255, g: 255, b: 255 }): Promise<DecodedImage> {
+  if (width === image.width && height === image.height) return Promise.resolve(image);
+  return rawRgb(
+    sharpFromRaw(image).extend({ right: width - image.width, bottom: height - image.height, background }),
+  );
+}
+
+/** Lossless PNG of a decoded image, for libraries that only take an encoded file. */
+export function encodePng(image: DecodedImage): Promise<Buffer> {
+  return sharpFromRaw(image).png({ compressionLevel: 1 }).toBuffer();
+}

