@@ -1,0 +1,121 @@
+// PocketSphinx on real recordings: word error rate per file against the reference transcripts, and proof that
+// the agent's path (ffmpeg decode → 16 kHz float → WAV → CLI) gives exactly what the Debian CLI gives by hand.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeAudioForSpeech } from '../../media/av/decode-audio.js';
+import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { createPocketsphinxEngine } from './pocketsphinx-engine.js';
+import { toSrt, toVtt } from './subtitles.js';
+import { wordErrorRate } from './word-error-rate.js';
+
+const audioDir = path.resolve('../shared/fixtures/audio');
+const references = new Map(
+  readFileSync(path.join(audioDir, 'transcripts.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .map((l) => l.split('\t') as [string, string]),
+);
+
+/** The engine's own tool, run by hand with its defaults: the hypothesis lines joined. */
+async function pocketsphinxByHand(file: string): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('pocketsphinx_continuous', ['-infile', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  await new Promise((resolve) => child.on('close', resolve));
+  return out.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
+/**
+ * pocketsphinx_continuous 0.8 skips a fixed 44-byte WAV header. A file with extra chunks (jfk.wav has a 26-byte
+ * LIST chunk) would have those header bytes decoded as audio by the CLI, so the by-hand run gets the same samples
+ * behind a canonical header: a byte copy of the data chunk, nothing resampled.
+ */
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'mf-sphinx-test-'));
+function withCanonicalHeader(file: string): { file: string; extraHeaderBytes: number } {
+  const bytes = readFileSync(file);
+  let offset = 12;
+  while (offset + 8 <= bytes.length) {
+    const id = bytes.toString('latin1', offset, offset + 4);
+    const size = bytes.readUInt32LE(offset + 4);
+    if (id === 'data') {
+      if (offset === 36) return { file, extraHeaderBytes: 0 };
+      const copy = Buffer.concat([bytes.subarray(0, 36), bytes.subarray(offset)]);
+      copy.writeUInt32LE(copy.length - 8, 4);
+      const out = path.join(scratch, path.basename(file));
+      writeFileSync(out, copy);
+      return { file: out, extraHeaderBytes: offset - 36 };
+    }
+    offset += 8 + size + (size & 1);
+  }
+  throw new Error(`${file}: no data chunk`);
+}
+
+const installed = findPocketsphinx() !== undefined;
+
+describe.skipIf(!installed)('PocketSphinx engine (skipped: Debian pocketsphinx/pocketsphinx-en-us not installed)', () => {
+  const engine = createPocketsphinxEngine();
+  const results: Record<string, { agent: number; cli: number; cliOnOriginal?: number; xRealtime: number }> = {};
+  let jfkTranscript: Awaited<ReturnType<typeof engine.transcribe>> | undefined;
+
+  it.each([...references.keys()])('%s: WER equals the CLI run by hand, timings are consistent', async (name) => {
+    const file = path.join(audioDir, name);
+    const audio = await decodeAudioForSpeech(file, 'wav');
+    const canonical = withCanonicalHeader(file);
+    const reference = references.get(name)!;
+    const started = performance.now();
+    // Two cores: the agent's run and the by-hand run side by side.
+    const [transcript, byHand, byHandOnOriginal] = await Promise.all([
+      engine.transcribe(audio).then((t) => ((results[name] = { agent: 0, cli: 0, xRealtime: audio.durationSec / ((performance.now() - started) / 1000) }), t)),
+      pocketsphinxByHand(canonical.file),
+      canonical.extraHeaderBytes > 0 ? pocketsphinxByHand(file) : undefined,
+    ]);
+    const agentWer = wordErrorRate(reference, transcript.text);
+    const cliWer = wordErrorRate(reference, byHand);
+    results[name] = {
+      ...results[name],
+      agent: agentWer,
+      cli: cliWer,
+      ...(byHandOnOriginal !== undefined ? { cliOnOriginal: wordErrorRate(reference, byHandOnOriginal) } : {}),
+    };
+    if (name === 'jfk.wav') jfkTranscript = transcript;
+
+    expect(agentWer).toBe(cliWer);
+    expect(transcript).toMatchObject({ engine: 'pocketsphinx', language: 'en' });
+    expect(transcript.segments.length).toBeGreaterThan(0);
+    let last = 0;
+    for (const s of transcript.segments) {
+      expect(s.start).toBeGreaterThanOrEqual(last);
+      expect(s.end).toBeGreaterThan(s.start);
+      expect(s.end).toBeLessThanOrEqual(audio.durationSec + 0.05);
+      last = s.end;
+    }
+    for (const w of transcript.words ?? []) {
+      expect(w.end).toBeGreaterThanOrEqual(w.start);
+      expect(w.word).not.toMatch(/^<|\(\d+\)$/);
+    }
+    expect(transcript.words?.map((w) => w.word).join(' ')).toBe(transcript.text);
+  });
+
+  it('recognises most of the words overall (WER over all files below 50%)', () => {
+    const values = Object.values(results);
+    expect(values.length).toBe(references.size);
+    const mean = values.reduce((s, r) => s + r.agent, 0) / values.length;
+    console.log('pocketsphinx WER per file', JSON.stringify(results));
+    expect(mean).toBeLessThan(0.5);
+  });
+
+  it('exports SRT and VTT with its timings', async () => {
+    const transcript = jfkTranscript!;
+    expect(transcript).toBeDefined();
+    const srt = toSrt(transcript);
+    const vtt = toVtt(transcript);
+    expect(srt.split('\n')[0]).toBe('1');
+    expect(srt).toMatch(/^\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}$/m);
+    expect(vtt.startsWith('WEBVTT\n')).toBe(true);
+    expect(vtt).toMatch(/^\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}$/m);
+    expect(srt.match(/-->/g)).toHaveLength(transcript.segments.length);
+  });
+});

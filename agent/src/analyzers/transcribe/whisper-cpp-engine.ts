@@ -1,0 +1,108 @@
+// Whisper-class transcription on whisper.cpp (@fugood/whisper.node, which also ships CUDA and Vulkan builds
+// for rented GPUs). The model comes from the model manager; a context is loaded once per model file.
+import type { TranscriptSection } from '../../contracts/result-document.js';
+import { AgentError } from '../../errors.js';
+import { toPcm16, type DecodedAudio } from '../../media/av/decode-audio.js';
+import { defaultModelManager, type ModelManager } from '../../models/model-manager.js';
+import type { ModelManifest } from '../../models/model-manifest.js';
+import type { AsrEngine, EngineAvailability, TranscribeOptions } from './asr-engine.js';
+
+interface WhisperContext {
+  transcribeData(
+    audio: ArrayBuffer,
+    options: { language?: string; maxThreads?: number; onProgress?: (p: number) => void },
+  ): { stop: () => Promise<void>; promise: Promise<{ result: string; language?: string; isAborted: boolean; segments: { text: string; t0: number; t1: number }[] }> };
+  release(): Promise<void>;
+}
+
+const contexts = new Map<string, Promise<WhisperContext>>();
+
+async function loadContext(modelPath: string): Promise<WhisperContext> {
+  let ctx = contexts.get(modelPath);
+  if (!ctx) {
+    ctx = (async () => {
+      // Imported by a runtime name: the package's published types point at a file it does not ship.
+      const specifier = '@fugood/whisper.node';
+      const { initWhisper } = (await import(specifier)) as {
+        initWhisper: (o: { filePath: string; useGpu?: boolean }) => Promise<WhisperContext>;
+      };
+      return initWhisper({ filePath: modelPath, useGpu: process.env.MEDIAFLEET_WHISPER_GPU === '1' });
+    })();
+    contexts.set(modelPath, ctx);
+    ctx.catch(() => contexts.delete(modelPath));
+  }
+  return ctx;
+}
+
+/** Frees loaded whisper contexts (tests, shutdown). */
+export async function releaseWhisperContexts(): Promise<void> {
+  const all = [...contexts.values()];
+  contexts.clear();
+  await Promise.all(all.map(async (c) => (await c.catch(() => undefined))?.release()));
+}
+
+export interface WhisperEngineOptions {
+  manager?: ModelManager;
+  /** A specific model id (e.g. 'whisper-base.en' or the test model); default: the best installed one. */
+  modelId?: string;
+  threads?: number;
+}
+
+export function createWhisperCppEngine(opts: WhisperEngineOptions = {}): AsrEngine {
+  const manager = () => opts.manager ?? defaultModelManager();
+
+  async function pickModel(): Promise<ModelManifest | undefined> {
+    if (opts.modelId) {
+      const m = await manager().manifest(opts.modelId);
+      return (await manager().status(m)).installed ? m : undefined;
+    }
+    return (await manager().installedFor('asr', 'whisper.cpp'))[0];
+  }
+
+  return {
+    id: 'whisper.cpp',
+    rank: 10,
+    async availability(): Promise<EngineAvailability> {
+      const m = await pickModel();
+      if (m) return { available: true, model: m.id };
+      return {
+        available: false,
+        reason: opts.modelId ? `model ${opts.modelId} is not installed` : 'no whisper.cpp model is installed (mediafleet-agent models pull whisper-base.en --allow-unpinned)',
+      };
+    },
+    async transcribe(audio: DecodedAudio, topts: TranscribeOptions = {}): Promise<TranscriptSection> {
+      const manifest = await pickModel();
+      if (!manifest) throw new AgentError('MODEL_MISSING', opts.modelId ? `model ${opts.modelId} is not installed` : 'no whisper.cpp model is installed');
+      const files = await manager().resolveModelFiles(manifest.id);
+      const ctx = await loadContext(files[manifest.files[0].name]);
+      if (audio.samples.length === 0) {
+        return { engine: 'whisper.cpp', model: manifest.id, language: manifest.language ?? 'en', text: '', segments: [] };
+      }
+      const pcm = toPcm16(audio.samples);
+      const language = manifest.language === 'multi' ? (topts.language ?? 'auto') : (manifest.language ?? 'en');
+      const job = ctx.transcribeData(pcm.buffer as ArrayBuffer, {
+        language,
+        maxThreads: opts.threads ?? 2,
+        onProgress: (p) => topts.onProgress?.(p / 100),
+      });
+      const onAbort = () => void job.stop();
+      topts.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const result = await job.promise;
+        if (result.isAborted || topts.signal?.aborted) throw new AgentError('CANCELED');
+        const segments = result.segments
+          .map((s) => ({ start: s.t0 / 1000, end: s.t1 / 1000, text: s.text.trim() }))
+          .filter((s) => s.text.length > 0);
+        return {
+          engine: 'whisper.cpp',
+          model: manifest.id,
+          language: result.language ?? language,
+          text: segments.map((s) => s.text).join(' '),
+          segments,
+        };
+      } finally {
+        topts.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}

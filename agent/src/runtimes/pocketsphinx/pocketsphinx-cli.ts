@@ -1,0 +1,84 @@
+// The PocketSphinx command-line decoder (Debian `pocketsphinx` 0.8: `pocketsphinx_continuous`) run on a WAV
+// file, and its `-time yes` output parsed into utterances with word timings. Running the CLI rather than a
+// binding means the agent's result is, by construction, what the engine's own tool gives.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { AgentError } from '../../errors.js';
+import { runMediaTool, type RunLimits } from '../../media/av/media-tools.js';
+
+export interface PocketsphinxInstall {
+  binary: string;
+  /** Acoustic model directory the Debian build uses by default. */
+  modelDir: string;
+}
+
+export interface PocketsphinxWord {
+  word: string;
+  start: number;
+  end: number;
+  /** Posterior probability 0..1 as the decoder reports it. */
+  confidence: number;
+}
+
+export interface PocketsphinxUtterance {
+  text: string;
+  words: PocketsphinxWord[];
+}
+
+const debianModelDir = '/usr/share/pocketsphinx/model/en-us';
+
+/** MEDIAFLEET_POCKETSPHINX names the binary; otherwise pocketsphinx_continuous on PATH with Debian's en-us model. */
+export function findPocketsphinx(env: NodeJS.ProcessEnv = process.env): PocketsphinxInstall | undefined {
+  const candidates = env.MEDIAFLEET_POCKETSPHINX
+    ? [env.MEDIAFLEET_POCKETSPHINX]
+    : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'pocketsphinx_continuous'));
+  const binary = candidates.find((c) => existsSync(c));
+  const modelDir = env.MEDIAFLEET_POCKETSPHINX_MODEL || debianModelDir;
+  if (!binary || !existsSync(path.join(modelDir, 'en-us'))) return undefined;
+  return { binary, modelDir };
+}
+
+/** Fillers and sentence markers the decoder emits as "words"; they are not speech. */
+function isFiller(word: string): boolean {
+  return word === '<s>' || word === '</s>' || word === '<sil>' || /^\[.*\]$/.test(word) || /^\+\+.*\+\+$/.test(word);
+}
+
+const wordLine = /^(\S+) (-?\d+\.\d+) (-?\d+\.\d+) (-?\d+\.\d+)$/;
+
+/** Parses `pocketsphinx_continuous -time yes` stdout: a hypothesis line, then one line per word with times. */
+export function parsePocketsphinxOutput(stdout: string): PocketsphinxUtterance[] {
+  const utterances: PocketsphinxUtterance[] = [];
+  let current: PocketsphinxUtterance | undefined;
+  for (const raw of stdout.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const m = wordLine.exec(line);
+    if (!m) {
+      current = { text: line, words: [] };
+      utterances.push(current);
+      continue;
+    }
+    // "for(2)": the second pronunciation of "for" in the dictionary; the word is the same.
+    const word = m[1].replace(/\(\d+\)$/, '');
+    if (isFiller(word)) continue;
+    current ??= utterances[utterances.push({ text: '', words: [] }) - 1];
+    current.words.push({ word, start: Number(m[2]), end: Number(m[3]), confidence: Math.min(1, Math.max(0, Number(m[4]))) });
+  }
+  return utterances.filter((u) => u.words.length > 0 || u.text.length > 0);
+}
+
+export function pocketsphinxArgs(wavPath: string): string[] {
+  return ['-infile', wavPath, '-time', 'yes', '-logfn', '/dev/null'];
+}
+
+export async function runPocketsphinx(
+  install: PocketsphinxInstall,
+  wavPath: string,
+  limits: Partial<RunLimits> = {},
+): Promise<PocketsphinxUtterance[]> {
+  const run = await runMediaTool(install.binary, pocketsphinxArgs(wavPath), { maxMemoryBytes: 2 * 1024 ** 3, ...limits });
+  if (run.exitCode !== 0) {
+    throw new AgentError('INTERNAL', `pocketsphinx_continuous exited with ${run.exitCode}: ${run.stderr.split('\n').find((l) => l.trim()) ?? ''}`);
+  }
+  return parsePocketsphinxOutput(run.stdout.toString('utf8'));
+}
