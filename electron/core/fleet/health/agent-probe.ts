@@ -1,5 +1,7 @@
 // Probes one agent over its HTTP API: /v1/health (up, queue), /v1/info (version), /metrics (finished and
 // failed job counters, turned into per-minute rates between two polls).
+import http from 'node:http';
+import https from 'node:https';
 import { parsePrometheusText, sumMetric } from './prometheus-text.js';
 
 export interface AgentProbeTarget {
@@ -19,21 +21,56 @@ export interface AgentProbeResult {
   failedTotal: number | null;
 }
 
-export type FetchLike = (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+export type HttpGet = (url: string, headers: Record<string, string>, timeoutMs: number) => Promise<HttpResponse>;
+
+// Keep-alive sockets: a poll every 5 s reuses the connection instead of a TCP (and TLS) handshake each time.
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4, timeout: 30_000 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4, timeout: 30_000 });
+
+/**
+ * GET with node:http rather than fetch: undici's fetch costs several times more CPU per request, which
+ * matters when a console polls a hundred agents three times every few seconds (see bench-health-poll.ts).
+ */
+export const httpGetText: HttpGet = (url, headers, timeoutMs) =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.get(u, { headers, agent: u.protocol === 'https:' ? httpsAgent : httpAgent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeoutMs);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
 
 function describeFailure(err: unknown): string {
-  const e = err as Error & { cause?: { code?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout';
-  if (e.cause?.code === 'ECONNREFUSED') return 'connection refused';
-  if (e.cause?.code) return e.cause.code.toLowerCase();
+  const e = err as NodeJS.ErrnoException;
+  if (e.name === 'TimeoutError') return 'timeout';
+  if (e.code === 'ECONNREFUSED') return 'connection refused';
+  if (e.code) return e.code.toLowerCase();
   return e.message;
 }
 
 export async function probeAgent(
   target: AgentProbeTarget,
-  options: { timeoutMs: number; fetch?: FetchLike; withInfo?: boolean },
+  options: { timeoutMs: number; get?: HttpGet; withInfo?: boolean },
 ): Promise<AgentProbeResult> {
-  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const get = options.get ?? httpGetText;
   const headers: Record<string, string> = target.token ? { authorization: `Bearer ${target.token}` } : {};
   const base = target.baseUrl.replace(/\/$/, '');
   const started = performance.now();
@@ -48,24 +85,23 @@ export async function probeAgent(
   });
   let health: { status?: string; queue?: { queued?: number; running?: number } };
   try {
-    const res = await doFetch(`${base}/v1/health`, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
-    if (!res.ok) {
-      await res.body?.cancel();
+    const res = await get(`${base}/v1/health`, headers, options.timeoutMs);
+    if (res.status !== 200) {
       return down(res.status === 401 || res.status === 403 ? `HTTP ${res.status} (token rejected)` : `HTTP ${res.status}`);
     }
-    health = (await res.json()) as typeof health;
+    health = JSON.parse(res.body) as typeof health;
   } catch (err) {
-    return down(describeFailure(err));
+    return down(err instanceof SyntaxError ? 'invalid health response' : describeFailure(err));
   }
   const latencyMs = performance.now() - started;
   const [info, metrics] = await Promise.all([
     options.withInfo === false
       ? Promise.resolve(null)
-      : doFetch(`${base}/v1/info`, { headers, signal: AbortSignal.timeout(options.timeoutMs) })
-          .then((r) => (r.ok ? (r.json() as Promise<{ version?: string }>) : null))
+      : get(`${base}/v1/info`, headers, options.timeoutMs)
+          .then((r) => (r.status === 200 ? (JSON.parse(r.body) as { version?: string }) : null))
           .catch(() => null),
-    doFetch(`${base}/metrics`, { headers, signal: AbortSignal.timeout(options.timeoutMs) })
-      .then((r) => (r.ok ? r.text() : null))
+    get(`${base}/metrics`, headers, options.timeoutMs)
+      .then((r) => (r.status === 200 ? r.body : null))
       .catch(() => null),
   ]);
   const samples = metrics ? parsePrometheusText(metrics) : [];

@@ -10,7 +10,7 @@ import type { ConsoleDb } from '../../store/console-store.js';
 import type { AgentRecord } from '../agents-repository.js';
 import type { ServerRecord } from '../servers-repository.js';
 import { closeSshConnection, type SshConnection } from '../ssh/ssh-connection.js';
-import { probeAgent, ratePerMinute, type FetchLike } from './agent-probe.js';
+import { probeAgent, ratePerMinute, type HttpGet } from './agent-probe.js';
 import { decideAlerts } from './alert-rules.js';
 import { HealthRepository, sampleToState, type HealthSample } from './health-repository.js';
 import { probeServer } from './server-probe.js';
@@ -34,7 +34,8 @@ export interface HealthMonitorOptions {
   concurrency?: number;
   /** /v1/info rarely changes: fetch it every N rounds. */
   infoEveryRounds?: number;
-  fetch?: FetchLike;
+  /** HTTP GET used for agents (default: node:http with keep-alive). */
+  get?: HttpGet;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -107,7 +108,7 @@ export class HealthMonitor {
   private async sampleAgent(agent: AgentRecord, timeoutMs: number, withInfo: boolean): Promise<HealthSample> {
     const key = `agent:${agent.id}`;
     const token = await this.options.vault.get(secretNames.agentAdminToken(agent.id));
-    const r = await probeAgent({ id: agent.id, baseUrl: agent.baseUrl, token }, { timeoutMs, fetch: this.options.fetch, withInfo });
+    const r = await probeAgent({ id: agent.id, baseUrl: agent.baseUrl, token }, { timeoutMs, get: this.options.get, withInfo });
     const atMs = this.now();
     const prev = this.counters.get(key);
     const sample: HealthSample = {
