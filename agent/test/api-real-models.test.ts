@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badFileCodes } from './bad-file-codes.js';
 import { missingAnalyses } from './support/installed-analyses.js';
-import { api, mediaForm, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
+import { api, leftoverUploads, mediaForm, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
 
 const fixtures = '/work/shared/fixtures';
 const statusForCode: Record<string, number> = { EMPTY_FILE: 422, UNSUPPORTED_MEDIA: 415, CORRUPT_MEDIA: 422, PIXEL_LIMIT: 422 };
@@ -45,7 +45,7 @@ describe('HTTP API on real models', () => {
       expect({ name, status: job.status, code: job.error?.code }).toEqual({ name, status: 'failed', code: expect.toBeOneOf(codes) });
       expect((await api(t.url, t.tokens.read, 'GET', '/v1/health')).body.live).toBe(true);
     }
-    expect(fs.readdirSync(path.join(t.dataDir, 'uploads'))).toEqual([]);
+    expect(await leftoverUploads(t.dataDir)).toEqual([]);
   });
 
   it('refuses the pixel bomb from its header without the process growing by more than a few tens of MB', async () => {

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../src/bench/agent-process.js';
 import { missingAnalyses } from './support/installed-analyses.js';
-import { api, mediaForm, waitForStatus } from './support/test-agent.js';
+import { api, leftoverUploads, mediaForm, waitForStatus } from './support/test-agent.js';
 
 const missing = await missingAnalyses(['faces', 'ocr']);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-crash-test-'));
@@ -60,7 +60,7 @@ describe('crash recovery', () => {
       } finally {
         db.close();
       }
-      expect(fs.readdirSync(path.join(dataDir, 'uploads'))).toEqual([]);
+      expect(await leftoverUploads(dataDir)).toEqual([]);
       // SIGTERM is a graceful stop: exit code 0.
       expect(await second.stop('SIGTERM')).toBe(0);
     },

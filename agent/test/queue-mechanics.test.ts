@@ -3,11 +3,10 @@
 // (idempotency, cancel, timeout, priority, 429, 413, crash of a worker, graceful shutdown), and a job that
 // sleeps on command makes its timing deterministic. Model-backed behaviour is in api-real-models.test.ts.
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
+import { api, leftoverUploads, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
 
-const uploadsOf = (t: TestAgent): string[] => fs.readdirSync(path.join(t.dataDir, 'uploads'));
+const uploadsSettled = (t: TestAgent): Promise<string[]> => leftoverUploads(t.dataDir);
 
 describe('job queue over HTTP (test worker)', () => {
   let t: TestAgent;
@@ -26,7 +25,7 @@ describe('job queue over HTTP (test worker)', () => {
     const job = await waitForStatus(t.url, t.tokens.submit, res.body.id, ['succeeded', 'failed']);
     expect(job).toMatchObject({ id: res.body.id, status: 'succeeded', progress: 1 });
     expect(job.result.media.bytes).toBe('sleep 100'.length);
-    expect(uploadsOf(t)).toEqual([]); // the input is removed once the job is done
+    expect(await uploadsSettled(t)).toEqual([]); // the input is removed once the job is done
   });
 
   it('returns the same job for a repeated Idempotency-Key, per tenant', async () => {
@@ -57,8 +56,7 @@ describe('job queue over HTTP (test worker)', () => {
     expect(done.status).toBe('succeeded');
     // Canceling again is harmless and keeps the outcome.
     expect((await api(t.url, t.tokens.submit, 'DELETE', `/v1/jobs/${running.body.id}`)).body.status).toBe('canceled');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(uploadsOf(t)).toEqual([]);
+    expect(await uploadsSettled(t)).toEqual([]);
   });
 
   it('fails a job that runs past its timeout with TIMEOUT, even when the worker ignores the cancel', async () => {
@@ -94,8 +92,10 @@ describe('job queue over HTTP (test worker)', () => {
     expect(refused.body.error.code).toBe('QUEUE_FULL');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     for (const w of waiting) await waitForStatus(t.url, t.tokens.submit, w.body.id, ['succeeded']);
-    expect((await submit('quick')).status).toBe(202);
-    expect(uploadsOf(t).filter((f) => !f.endsWith('.upload'))).toEqual([]);
+    const last = await submit('quick');
+    expect(last.status).toBe(202);
+    await waitForStatus(t.url, t.tokens.submit, last.body.id, ['succeeded']);
+    expect(await uploadsSettled(t)).toEqual([]); // the refused upload left nothing behind
   });
 
   it('answers 413 for an upload over the limit, declared or streamed, and leaves no temp file', async () => {
@@ -122,7 +122,7 @@ describe('job queue over HTTP (test worker)', () => {
     } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FILE_TOO_LARGE');
-    expect(uploadsOf(t)).toEqual([]);
+    expect(await uploadsSettled(t)).toEqual([]);
     // Still serving.
     expect((await api(t.url, t.tokens.read, 'GET', '/v1/health')).status).toBe(200);
   });
@@ -137,7 +137,7 @@ describe('job queue over HTTP (test worker)', () => {
       return f;
     })());
     expect(noFile.body.error.code).toBe('BAD_REQUEST');
-    expect(uploadsOf(t)).toEqual([]);
+    expect(await uploadsSettled(t)).toEqual([]);
   });
 
   it('a worker thread that dies fails its job with INTERNAL (no internals leaked) and is replaced', async () => {

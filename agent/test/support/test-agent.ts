@@ -80,3 +80,10 @@ export async function waitForStatus(base: string, token: string, id: string, sta
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Inputs are removed just after a job's outcome is written; give that a moment, then list what is left. */
+export async function leftoverUploads(dataDir: string): Promise<string[]> {
+  const list = (): string[] => fs.readdirSync(path.join(dataDir, 'uploads'));
+  for (let i = 0; i < 40 && list().length > 0; i++) await new Promise((r) => setTimeout(r, 25));
+  return list();
+}
