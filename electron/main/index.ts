@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, Menu, app, ipcMain, protocol, safeStorage, session, shell, type MenuItemConstructorOptions } from 'electron';
-import { SafeStorageVault } from '../core/secrets/safe-storage-vault.js';
 import { createConsoleRuntime } from '../server/console-runtime.js';
 import { bindConsoleIpc, eventChannel } from './ipc-binding.js';
 import { allowedPermissions, appOrigin, buildCsp, isAppUrl, isSafeExternalUrl, mainWindowOptions } from './security-config.js';
@@ -75,16 +74,15 @@ async function main(): Promise<void> {
   buildMenu();
 
   const dataDir = app.getPath('userData');
-  const vault = new SafeStorageVault({ safeStorage, path: join(dataDir, 'vault.json') });
   const runtime = createConsoleRuntime({
     appRoot: app.getAppPath(),
     dataDir,
     startLocalAgent: true,
     // Electron's own binary has RunAsNode fused off in the packaged app, so the agent runs on a real Node.
     nodePath: process.env.MEDIAFLEET_NODE ?? 'node',
-    vault,
+    vault: { kind: 'safe-storage', safeStorage, path: join(dataDir, 'vault.json') },
   });
-  bindConsoleIpc(ipcMain, { methods: runtime.methods, handlers: runtime.handlers, readOnly: false }, (url) => isAppUrl(url, devServerUrl));
+  bindConsoleIpc(ipcMain, { methods: runtime.methods, handlers: runtime.handlers, readOnly: false, delegate: runtime.delegate }, (url) => isAppUrl(url, devServerUrl));
 
   const win = new BrowserWindow(mainWindowOptions(join(here, '../preload/index.cjs')));
   const unsubscribe = runtime.events.subscribe((event) => {

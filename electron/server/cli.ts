@@ -1,6 +1,7 @@
 // `npm run console -- [--port N] [--open] [--read-only] [--data DIR]`: the headless console on 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +28,26 @@ const program = new Command()
   .option('--no-local-agent', 'do not start the built-in "This computer" agent')
   .parse();
 
+/**
+ * The vault passphrase comes from MEDIAFLEET_VAULT_PASSPHRASE; without it, a random one is kept in a 0600 file
+ * in the data directory, which only protects secrets as well as that directory does (said at start).
+ */
+function vaultPassphrase(dir: string): string {
+  if (process.env.MEDIAFLEET_VAULT_PASSPHRASE) return process.env.MEDIAFLEET_VAULT_PASSPHRASE;
+  const file = join(dir, 'vault.key');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  process.stderr.write(`console: vault key kept in ${file}; set MEDIAFLEET_VAULT_PASSPHRASE to keep it elsewhere\n`);
+  return readFileSync(file, 'utf8').trim();
+}
+
 const opts = program.opts<{ port: number; open: boolean; readOnly: boolean; data: string; localAgent: boolean }>();
 const dataDir = resolve(opts.data);
 const uploadDir = join(dataDir, 'uploads');
 const runtime = createConsoleRuntime({
   appRoot,
   dataDir,
+  vault: { kind: 'file', path: join(dataDir, 'vault.bin'), passphrase: vaultPassphrase(dataDir) },
   startLocalAgent: opts.localAgent && !opts.readOnly,
   onLog: process.env.MEDIAFLEET_AGENT_LOG ? (line) => process.stderr.write(`[agent] ${line}\n`) : undefined,
 });
@@ -51,6 +66,7 @@ try {
     methods: runtime.methods,
     handlers: runtime.handlers,
     events: runtime.events,
+    delegate: runtime.delegate,
     token,
     readOnly: opts.readOnly,
     rendererDir: join(appRoot, 'out', 'renderer'),

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { consoleMethods } from '../core/api.js';
 import { AnalysisService } from '../core/analyze/analysis-service.js';
 import { createAnalyzeHandlers, localAgentResolver } from '../core/analyze/analyze-handlers.js';
-import type { SecretVault } from '../core/secrets/secret-vault.js';
+import { createConsoleCore, type ConsoleCore, type VaultConfig } from '../core/console-core.js';
+import type { Envelope } from '../core/contracts/define.js';
 import { LocalAgent } from '../core/local-agent/local-agent.js';
 import { EventHub } from './event-hub.js';
 import type { ConsoleHandlers } from './invoke-method.js';
@@ -17,8 +18,8 @@ export interface ConsoleRuntimeOptions {
   onLog?: (line: string) => void;
   /** Node binary for the built-in agent (see LocalAgentOptions.nodePath). */
   nodePath?: string;
-  /** Where secrets live (safeStorage in the app); handed to the core's handlers as they land. */
-  vault?: SecretVault;
+  /** Where secrets live: safeStorage in the app, a passphrase file vault in the headless console. */
+  vault: VaultConfig;
 }
 
 export interface ConsoleRuntime {
@@ -27,11 +28,16 @@ export interface ConsoleRuntime {
   events: EventHub;
   localAgent: LocalAgent;
   analysis: AnalysisService;
+  core: ConsoleCore;
+  /** Hands methods this process does not implement itself to the console core. */
+  delegate(name: string, input: unknown): Promise<Envelope<unknown>>;
   close(): Promise<void>;
 }
 
 export function createConsoleRuntime(options: ConsoleRuntimeOptions): ConsoleRuntime {
   const events = new EventHub();
+  const core = createConsoleCore({ storePath: join(options.dataDir, 'console.sqlite'), vault: options.vault });
+  core.provision.events.on('operation', (event) => events.publish('operation', event));
   const localAgent = new LocalAgent({
     appRoot: options.appRoot,
     dataDir: join(options.dataDir, 'local-agent'),
@@ -53,9 +59,12 @@ export function createConsoleRuntime(options: ConsoleRuntimeOptions): ConsoleRun
     events,
     localAgent,
     analysis,
+    core,
+    delegate: (name, input) => core.invoke(name, input),
     async close() {
       analysis.close();
       await localAgent.stop();
+      await core.close();
     },
   };
 }

@@ -12,11 +12,12 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { InvokeDef } from '../core/contracts/define.js';
 import { buildCsp } from '../main/security-config.js';
 import type { EventHub } from './event-hub.js';
-import { invokeMethod, type ConsoleHandlers } from './invoke-method.js';
+import { invokeMethod, type ConsoleHandlers, type InvokeContext } from './invoke-method.js';
 
 export interface ConsoleServerOptions {
   methods: Record<string, InvokeDef>;
   handlers: ConsoleHandlers;
+  delegate?: InvokeContext['delegate'];
   events: EventHub;
   token: string;
   readOnly: boolean;
@@ -53,7 +54,7 @@ export async function createConsoleServer(options: ConsoleServerOptions): Promis
   }
   await mkdir(options.uploadDir, { recursive: true });
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
-  const ctx = { methods: options.methods, handlers: options.handlers, readOnly: options.readOnly };
+  const ctx: InvokeContext = { methods: options.methods, handlers: options.handlers, readOnly: options.readOnly, delegate: options.delegate };
 
   // DNS rebinding: a page on another site could resolve its own name to 127.0.0.1; only our own host names pass.
   app.addHook('onRequest', async (request, reply) => {

@@ -12,6 +12,8 @@ export interface InvokeContext {
   methods: Record<string, InvokeDef>;
   handlers: ConsoleHandlers;
   readOnly: boolean;
+  /** Methods without a handler here go to the console core, which validates and answers with an envelope. */
+  delegate?: (name: string, input: unknown) => Promise<Envelope<unknown>>;
 }
 
 export async function invokeMethod(ctx: InvokeContext, name: string, rawInput: unknown): Promise<Envelope<unknown>> {
@@ -20,12 +22,17 @@ export async function invokeMethod(ctx: InvokeContext, name: string, rawInput: u
   if (ctx.readOnly && !def.readOnly) {
     return fail('READ_ONLY', `"${name}" changes things or reveals secrets, and this console is read-only; ask an operator to do it`);
   }
-  const handler = Object.hasOwn(ctx.handlers, name) ? ctx.handlers[name] : undefined;
-  if (!handler) return fail('NOT_IMPLEMENTED', `"${name}" is not available in this build of the console yet`);
   const parsed = def.input.safeParse(rawInput ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return fail('INVALID_INPUT', `${name}: ${issue.path.join('.') || 'input'}: ${issue.message}`);
+  }
+  const handler = Object.hasOwn(ctx.handlers, name) ? ctx.handlers[name] : undefined;
+  if (!handler) {
+    const answer = ctx.delegate ? await ctx.delegate(name, parsed.data) : null;
+    // The core answers UNKNOWN_METHOD for contract methods nobody has implemented yet.
+    if (answer && !(answer.ok === false && answer.error.code === 'UNKNOWN_METHOD')) return answer;
+    return fail('NOT_IMPLEMENTED', `"${name}" is not available in this build of the console yet`);
   }
   try {
     const output = await handler(parsed.data);

@@ -61,8 +61,6 @@ export function JobsTable({
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
-    // jsdom has no layout; start with a window so tests still see rows.
-    initialRect: { width: 1000, height: 600 },
   });
   return (
     <div className="jobs-table" role="table" aria-label="jobs" aria-rowcount={jobs.length}>

@@ -1,0 +1,51 @@
+// Drives the Analyze view the way a person does: drop a file on the drop zone, wait until it is done or failed.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Page } from 'playwright-core';
+
+const mimeOf = (name: string): string =>
+  ({ jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', wav: 'audio/wav', avi: 'video/x-msvideo', mp4: 'video/mp4' })[name.split('.').pop()!.toLowerCase()] ??
+  'application/octet-stream';
+
+/** A real drop event carrying the file's bytes, as Chromium delivers one from the desktop. */
+export async function dropFile(page: Page, path: string): Promise<void> {
+  const name = basename(path);
+  const b64 = (await readFile(path)).toString('base64');
+  const dataTransfer = await page.evaluateHandle(
+    ({ b64, name, type }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type }));
+      return dt;
+    },
+    { b64, name, type: mimeOf(name) },
+  );
+  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer });
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
+}
+
+export async function chooseAnalyses(page: Page, analyses: string[]): Promise<void> {
+  const fieldset = page.locator('fieldset.analyses');
+  for (const box of await fieldset.locator('label').all()) {
+    const name = (await box.innerText()).trim();
+    const input = box.locator('input');
+    if (analyses.includes(name)) await input.check();
+    else await input.uncheck();
+  }
+}
+
+export interface FileOutcome {
+  stage: string;
+  /** The error the UI shows for the file, when it failed. */
+  error: string | null;
+}
+
+/** Waits for the file's row to reach done/failed/canceled and returns what the UI shows. */
+export async function waitForFile(page: Page, fileName: string, timeoutMs = 180_000): Promise<FileOutcome> {
+  const row = page.locator('li.file-row', { has: page.getByRole('button', { name: fileName, exact: true }) }).last();
+  await row.and(page.locator('[data-stage=done], [data-stage=failed], [data-stage=canceled]')).waitFor({ timeout: timeoutMs });
+  const stage = (await row.getAttribute('data-stage'))!;
+  await row.getByRole('button', { name: fileName, exact: true }).click();
+  const error = stage === 'failed' ? await page.locator('.result-pane [role=alert]').innerText().catch(() => null) : null;
+  return { stage, error };
+}
