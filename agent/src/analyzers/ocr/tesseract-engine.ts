@@ -5,7 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OcrSection } from '../../contracts/result-document.js';
 import { AgentError } from '../../errors.js';
-import { encodePng, type DecodedImage } from '../../media/decode-image.js';
+import sharp from 'sharp';
+import type { DecodedImage } from '../../media/decode-image.js';
 import { polygonToBox } from './ocr-box.js';
 
 const require = createRequire(import.meta.url);
@@ -71,13 +72,16 @@ function workerFor(ocrLang: string): Promise<TesseractWorker> {
     const { langs, data } = resolveTesseractLangs(ocrLang);
     worker = (async () => {
       const { createWorker, OEM } = await import('tesseract.js');
-      return createWorker(langs, OEM.LSTM_ONLY, {
+      const created = await createWorker(langs, OEM.LSTM_ONLY, {
         langPath: data.langPath,
         gzip: data.gzip,
         // 'none': never write a traineddata cache into the working directory.
         cacheMethod: 'none',
         errorHandler: () => undefined,
       });
+      // Our PNGs carry no resolution; without this tesseract guesses one and prints a warning on stdout.
+      await created.setParameters({ user_defined_dpi: '300' });
+      return created;
     })();
     worker.catch(() => workers.delete(ocrLang));
     workers.set(ocrLang, worker);
@@ -85,9 +89,27 @@ function workerFor(ocrLang: string): Promise<TesseractWorker> {
   return worker;
 }
 
+/** Below this height, text is usually too small for tesseract's LSTM; such images are enlarged 2x. */
+const SMALL_IMAGE_SIDE = 1000;
+
+/**
+ * Tesseract binarises globally, so unevenly lit pages (a shadow across a scan) lose whole words. Greyscale,
+ * enlarge small images, and even out local contrast (CLAHE) before recognition. Returns the PNG and its scale.
+ */
+export async function prepareForTesseract(image: DecodedImage): Promise<{ png: Buffer; scale: number }> {
+  const scale = Math.min(image.width, image.height) < SMALL_IMAGE_SIDE ? 2 : 1;
+  const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .greyscale()
+    .resize(image.width * scale, image.height * scale, { kernel: 'cubic' })
+    .clahe({ width: 32, height: 32 })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  return { png, scale };
+}
+
 export async function recognizeWithTesseract(image: DecodedImage, ocrLang: string): Promise<OcrSection> {
   const worker = await workerFor(ocrLang);
-  const png = await encodePng(image);
+  const { png, scale } = await prepareForTesseract(image);
   const { data } = await worker.recognize(png, {}, { text: true, blocks: true });
   const lines = (data.blocks ?? [])
     .flatMap((b) => b.paragraphs.flatMap((p) => p.lines))
@@ -100,7 +122,7 @@ export async function recognizeWithTesseract(image: DecodedImage, ocrLang: strin
           [l.bbox.x0, l.bbox.y0],
           [l.bbox.x1, l.bbox.y1],
         ],
-        1,
+        scale,
         image.width,
         image.height,
       ),
