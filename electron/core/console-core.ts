@@ -7,6 +7,7 @@ import { ConsoleError, type Envelope } from './contracts/define.js';
 import { AgentsRepository } from './fleet/agents-repository.js';
 import { FleetService } from './fleet/fleet-service.js';
 import { HealthMonitor } from './fleet/health/health-monitor.js';
+import { ShellService } from './fleet/shell/shell-service.js';
 import { ProvisionService } from './provision/provision-service.js';
 import { FileVault } from './secrets/file-vault.js';
 import { SafeStorageVault, type SafeStorageLike } from './secrets/safe-storage-vault.js';
@@ -36,6 +37,8 @@ export interface ConsoleCore {
   agents: AgentsRepository;
   provision: ProvisionService;
   health: HealthMonitor;
+  /** Terminals; forward `shells.events` ('data', 'exit') to the renderer as 'shell:data' / 'shell:exit'. */
+  shells: ShellService;
   /** Registers the implementation of a contract method (features owned elsewhere plug in here). */
   handle(method: string, handler: Handler): void;
   /** Validates input and output against the contract and wraps the result in the error envelope. */
@@ -67,6 +70,8 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     targets: { agents: () => agents.list(), servers: () => fleet.servers.list(), connect: (id) => fleet.connect(id) },
   });
 
+  const shells = new ShellService({ connect: (id) => fleet.connect(id), audit });
+
   const handlers = new Map<string, (input: never) => unknown>();
   const on = <I>(method: string, handler: (input: I) => unknown) => handlers.set(method, handler as Handler);
 
@@ -90,6 +95,16 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   );
   on('alerts:list', (i: { openOnly: boolean }) => health.repo.alerts(i.openOnly));
   on('alerts:acknowledge', (i: { alertId: number }) => ({ ok: health.repo.acknowledge(i.alertId) }));
+  on('shell:open', (i: { target: string; cols: number; rows: number }) => shells.open(i.target, i.cols, i.rows));
+  on('shell:write', (i: { sessionId: string; data: string }) => {
+    shells.write(i.sessionId, i.data);
+    return { ok: true };
+  });
+  on('shell:resize', (i: { sessionId: string; cols: number; rows: number }) => {
+    shells.resize(i.sessionId, i.cols, i.rows);
+    return { ok: true };
+  });
+  on('shell:close', (i: { sessionId: string }) => ({ ok: shells.close(i.sessionId) }));
   on('audit:list', (i: { targetId?: string; limit: number; beforeId?: number }) => audit.list(i));
 
   return {
@@ -100,6 +115,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     agents,
     provision,
     health,
+    shells,
     handle: (method, handler) => handlers.set(method, handler),
     async invoke(method, rawInput) {
       const def = consoleMethods[method];
@@ -116,6 +132,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       }
     },
     async close() {
+      shells.closeAll();
       await health.stop();
       await provision.shutdown();
       db.close();

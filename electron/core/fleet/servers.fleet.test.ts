@@ -12,6 +12,7 @@ import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type Si
 import { FleetService } from './fleet-service.js';
 import { AgentsRepository } from './agents-repository.js';
 import { HealthMonitor } from './health/health-monitor.js';
+import { ShellService } from './shell/shell-service.js';
 import { openSshConnection } from './ssh/ssh-connection.js';
 
 const unavailable = harnessUnavailableReason();
@@ -116,6 +117,21 @@ describe.skipIf(unavailable)(`servers over SSH${unavailable ? ` (skipped: ${unav
     }
     expect(storeBytes).not.toContain(vps.password);
     expect(JSON.stringify(audit.list())).not.toContain(vps.password);
+  });
+
+  it('opens an interactive shell on a server over an ssh2 shell channel', async () => {
+    const shells = new ShellService({ connect: (id) => fleet.connect(id), audit });
+    const a = fleet.listServers().find((s) => s.name === 'vps-a')!;
+    const { sessionId } = await shells.open(a.id, 90, 20);
+    let out = '';
+    shells.events.on('data', (e) => (out += e.sessionId === sessionId ? e.data : ''));
+    const exited = new Promise((r) => shells.events.once('exit', r));
+    shells.write(sessionId, 'echo remote-$((6*7)) $(whoami) $(stty size)\n');
+    const deadline = Date.now() + 10_000;
+    while (!/remote-42 admin 20 90/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/remote-42 admin 20 90/);
+    shells.write(sessionId, 'exit 5\n');
+    expect(await exited).toEqual({ sessionId, code: 5 });
   });
 
   it('polls server health over SSH and raises server-down when a host goes away', async () => {
