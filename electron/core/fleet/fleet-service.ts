@@ -73,6 +73,12 @@ export class FleetService {
 
   async addServer(raw: z.input<typeof AddServerInput>, options: { signal?: AbortSignal } = {}): Promise<ServerSummary> {
     const input = AddServerInput.parse(raw);
+    if (input.auth.kind === 'key') {
+      const parsed = ssh2.utils.parseKey(input.auth.privateKey, input.auth.passphrase);
+      if (parsed instanceof Error) {
+        throw new ConsoleError('INVALID_KEY', `The private key cannot be read: ${parsed.message.replace(/privateKey/g, 'key')}`);
+      }
+    }
     if (this.servers.findByAddress(input.host, input.port, input.user)) {
       throw new ConsoleError('SERVER_EXISTS', `${input.user}@${input.host}:${input.port} is already in the fleet.`);
     }

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { consoleMethods } from './api.js';
+import { createConsoleCore, type ConsoleCore } from './console-core.js';
+import { FileVault } from './secrets/file-vault.js';
+
+let core: ConsoleCore | null = null;
+let dir = '';
+afterEach(async () => {
+  await core?.close();
+  core = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function makeCore() {
+  dir = mkdtempSync(join(tmpdir(), 'mf-core-'));
+  const vault = FileVault.open({ path: join(dir, 'vault.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
+  core = createConsoleCore({ storePath: join(dir, 'console.db'), vault: { kind: 'instance', vault } });
+  return core;
+}
+
+describe('console core', () => {
+  it('implements every method of the servers, provisioning, health, alerts, audit and shell contracts', () => {
+    const c = makeCore();
+    const mine = Object.keys(consoleMethods).filter((m) => /^(servers|provision|health|alerts|audit|shell):/.test(m));
+    expect(mine.length).toBeGreaterThan(15);
+    for (const m of mine) expect(c.invoke(m, {})).toBeInstanceOf(Promise);
+  });
+
+  it('answers with envelopes: data, invalid input, unknown method, domain errors with stable codes', async () => {
+    const c = makeCore();
+    expect(await c.invoke('servers:list', {})).toEqual({ ok: true, data: [] });
+    expect(await c.invoke('servers:add', { name: '', host: 'x' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await c.invoke('nope:nothing', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
+    expect(await c.invoke('provision:status', { operationId: 'missing' })).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_FOUND' } });
+    expect(await c.invoke('provision:start', { serverId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({
+      ok: false,
+      error: { code: 'SERVER_NOT_FOUND' },
+    });
+  });
+
+  it('adding an unreachable server fails cleanly and leaves nothing behind', async () => {
+    const c = makeCore();
+    // A port that was just free: connection refused.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const key = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const res = await c.invoke('servers:add', {
+      name: 'down',
+      host: '127.0.0.1',
+      port,
+      user: 'root',
+      auth: { kind: 'key', privateKey: key },
+    });
+    expect(res).toMatchObject({ ok: false, error: { code: 'SSH_CONNECT_FAILED' } });
+    const garbage = await c.invoke('servers:add', {
+      name: 'bad-key',
+      host: '127.0.0.1',
+      port,
+      user: 'root',
+      auth: { kind: 'key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-material\n-----END OPENSSH PRIVATE KEY-----' },
+    });
+    expect(garbage).toMatchObject({ ok: false, error: { code: 'INVALID_KEY' } });
+    expect((garbage as { error: { message: string } }).error.message).not.toContain('secret-material');
+    expect(await c.invoke('servers:list', {})).toEqual({ ok: true, data: [] });
+    expect(JSON.stringify(c.audit.list())).not.toContain(key.split('\n')[1]!);
+  });
+
+  it('audit entries redact secret-looking fields', () => {
+    const c = makeCore();
+    c.audit.record('test', 't1', { password: 'hunter2', nested: { apiKey: 'k-123', host: 'h' }, token: 'tok' });
+    const [entry] = c.audit.list({ targetId: 't1' });
+    expect(entry!.detail).toEqual({ password: '[redacted]', nested: { apiKey: '[redacted]', host: 'h' }, token: '[redacted]' });
+  });
+});
