@@ -36,7 +36,7 @@ export function adviceFor(code: string): string {
 
 export function ErrorNotice({ error, onRetry }: { error: { code: string; message: string }; onRetry?: () => void }) {
   return (
-    <div className="error-notice" role="alert">
+    <div className={`error-notice${error.code === 'NOT_IMPLEMENTED' ? ' pending' : ''}`} role="alert">
       <strong>{error.message}</strong>
       <span className="muted">
         {adviceFor(error.code)} <code>{error.code}</code>

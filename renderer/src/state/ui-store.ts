@@ -22,6 +22,9 @@ export interface AnalyzeItem {
 interface UiState {
   view: ViewId;
   setView(view: ViewId): void;
+  /** The server the Server view shows. */
+  serverId: string | null;
+  openServer(serverId: string): void;
   items: AnalyzeItem[];
   selectedId: string | null;
   addItem(item: AnalyzeItem): void;
@@ -34,6 +37,8 @@ interface UiState {
 export const useUiStore = create<UiState>((set) => ({
   view: 'analyze',
   setView: (view) => set({ view }),
+  serverId: null,
+  openServer: (serverId) => set({ serverId, view: 'server' }),
   items: [],
   selectedId: null,
   addItem: (item) => set((s) => ({ items: [...s.items, item], selectedId: s.selectedId ?? item.localId })),

@@ -12,7 +12,8 @@ import { FleetGrid } from './FleetGrid.js';
 function AddServerForm({ onDone }: { onDone: () => void }) {
   const client = useConsole();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState({ name: '', host: '', port: '22', user: 'root', privateKey: '' });
+  const [form, setForm] = useState({ name: '', host: '', port: '22', user: 'root', privateKey: '', password: '' });
+  const [authKind, setAuthKind] = useState<'key' | 'generate'>('generate');
   const add = useMutation({
     mutationFn: () =>
       client.invoke(addServer, {
@@ -20,11 +21,12 @@ function AddServerForm({ onDone }: { onDone: () => void }) {
         host: form.host,
         port: Number(form.port),
         user: form.user,
-        auth: { kind: 'key', privateKey: form.privateKey },
+        auth: authKind === 'key' ? { kind: 'key', privateKey: form.privateKey } : { kind: 'generate', password: form.password, disablePasswordLogin: true },
       }),
-    onSuccess: () => {
+    onSuccess: (server) => {
       void queryClient.invalidateQueries({ queryKey: ['servers'] });
       onDone();
+      useUiStore.getState().openServer(server.id);
     },
   });
   const submit = (e: FormEvent): void => {
@@ -46,10 +48,28 @@ function AddServerForm({ onDone }: { onDone: () => void }) {
         {field('port', 'SSH port', { inputMode: 'numeric', pattern: '[0-9]+' })}
         {field('user', 'User')}
       </div>
-      <label className="field">
-        <span>Private key (stored in the vault, never in the database)</span>
-        <textarea value={form.privateKey} onChange={(e) => setForm({ ...form, privateKey: e.target.value })} rows={4} required placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" />
-      </label>
+      <fieldset className="auth-choice">
+        <legend className="muted">How the console logs in</legend>
+        <label className="toggle">
+          <input type="radio" name="auth" checked={authKind === 'generate'} onChange={() => setAuthKind('generate')} />
+          Password once: the console installs its own key, then turns password login off
+        </label>
+        <label className="toggle">
+          <input type="radio" name="auth" checked={authKind === 'key'} onChange={() => setAuthKind('key')} />
+          An existing private key
+        </label>
+      </fieldset>
+      {authKind === 'generate' ? (
+        <label className="field">
+          <span>Password (used once, never stored)</span>
+          <input type="password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required autoComplete="off" />
+        </label>
+      ) : (
+        <label className="field">
+          <span>Private key (stored in the vault, never in the database)</span>
+          <textarea value={form.privateKey} onChange={(e) => setForm({ ...form, privateKey: e.target.value })} rows={4} required placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" />
+        </label>
+      )}
       {add.error && <ErrorNotice error={asErrorInfo(add.error)} />}
       <div className="row">
         <button type="submit" disabled={add.isPending}>
@@ -68,7 +88,7 @@ export function FleetView() {
   const readOnly = useReadOnly();
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
-  const openServer = useUiStore((s) => s.setView);
+  const openServer = useUiStore((s) => s.openServer);
   const servers = useQuery({ queryKey: ['servers'], queryFn: () => client.invoke(listServers, {}), retry: false });
   const health = useQuery({ queryKey: ['health'], queryFn: () => client.invoke(healthSnapshot, {}), refetchInterval: 5000, retry: false });
   const alerts = useQuery({ queryKey: ['alerts'], queryFn: () => client.invoke(listAlerts, { openOnly: true }), refetchInterval: 5000, retry: false });
@@ -119,7 +139,7 @@ export function FleetView() {
           Add a VPS you reach over SSH: the console checks it, installs Docker and deploys the agent. Until then, files are analysed on This computer.
         </EmptyState>
       ) : (
-        <FleetGrid snapshot={health.data ?? []} names={names} alerts={alerts.data ?? []} onOpen={() => openServer('server')} />
+        <FleetGrid snapshot={health.data ?? []} names={names} alerts={alerts.data ?? []} onOpen={openServer} />
       )}
     </div>
   );

@@ -141,7 +141,8 @@ export function ServerView() {
   const client = useConsole();
   const setView = useUiStore((s) => s.setView);
   const servers = useQuery({ queryKey: ['servers'], queryFn: () => client.invoke(listServers, {}), retry: false });
-  const [selected, setSelected] = useState<string | null>(null);
+  const selected = useUiStore((s) => s.serverId);
+  const setSelected = useUiStore((s) => s.openServer);
   const serverId = selected ?? servers.data?.[0]?.id ?? null;
   const server = servers.data?.find((s) => s.id === serverId);
   return (
