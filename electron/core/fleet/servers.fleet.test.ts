@@ -1,5 +1,6 @@
 // Adding servers over real SSH: sshd in network namespaces (see testing/simulated-vps.ts).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -117,6 +118,28 @@ describe.skipIf(unavailable)(`servers over SSH${unavailable ? ` (skipped: ${unav
     }
     expect(storeBytes).not.toContain(vps.password);
     expect(JSON.stringify(audit.list())).not.toContain(vps.password);
+  });
+
+  it('adds a server authenticated through a real ssh-agent (no key in the vault)', async () => {
+    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'agent-key' });
+    vps.exec(
+      `useradd -m -s /bin/bash ops && install -d -m 700 -o ops /home/ops/.ssh && echo '${keys.public}' > /home/ops/.ssh/authorized_keys && chown ops /home/ops/.ssh/authorized_keys`,
+    );
+    const socket = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+      const keyFile = join(dir, 'agent-key');
+      writeFileSync(keyFile, keys.private, { mode: 0o600 });
+      execFileSync('ssh-add', [keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      rmSync(keyFile);
+      const added = await fleet.addServer({ name: 'vps-a-ops', host: vps.address, port: 22, user: 'ops', auth: { kind: 'agent', socket } });
+      expect(await vault.has(secretNames.sshPrivateKey(added.id))).toBe(false);
+      expect((await fleet.testConnection(added.id)).ok).toBe(true);
+      await fleet.removeServer(added.id);
+    } finally {
+      agent.kill();
+    }
   });
 
   it('opens an interactive shell on a server over an ssh2 shell channel', async () => {

@@ -1,7 +1,7 @@
 // Provisioning against a real sshd host in a network namespace: idempotence, the firewall's real effect,
 // the per-server lock, cancel, and SIGKILL of the console process at each step followed by a resume.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import type { OperationEvent } from '../contracts/define.js';
 import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
+import { secretNames } from '../secrets/secret-vault.js';
 import { baseProvisionSteps } from './base-steps.js';
 
 const unavailable = harnessUnavailableReason();
@@ -96,6 +97,11 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
     expect(run2.status).toBe('succeeded');
     expect(run2.steps.every((s) => s.status === 'satisfied' && s.alreadySatisfied)).toBe(true);
     expect(hostState()).toEqual(state);
+    // Nothing secret reached the event log, the audit log or anywhere else in the store file.
+    core.db.pragma('wal_checkpoint(TRUNCATE)');
+    const storeBytes = readFileSync(storePath()).toString('latin1');
+    const key = (await core.vault.get(secretNames.sshPrivateKey(serverId)))!;
+    for (const line of key.split('\n').filter((l) => l.length > 20)) expect(storeBytes).not.toContain(line);
   });
 
   it('the firewall really drops other ports while 22/80 stay reachable', async () => {
