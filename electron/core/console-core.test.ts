@@ -36,6 +36,7 @@ describe('console core', () => {
     expect(await c.invoke('servers:list', {})).toEqual({ ok: true, data: [] });
     expect(await c.invoke('servers:add', { name: '', host: 'x' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await c.invoke('nope:nothing', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
+    expect(await c.invoke('provision:resume', { operationId: 'missing' })).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_FOUND' } });
     expect(await c.invoke('provision:status', { operationId: 'missing' })).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_FOUND' } });
     expect(await c.invoke('provision:start', { serverId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({
       ok: false,

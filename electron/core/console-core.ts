@@ -85,6 +85,10 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   });
   on('servers:preflight', (i: { serverId: string }) => fleet.preflight(i.serverId));
   on('provision:start', (i: { serverId: string; options: unknown }) => provision.start(i.serverId, i.options));
+  on('provision:resume', (i: { operationId: string }) => {
+    const run = provision.status(i.operationId);
+    return provision.start(run.serverId, undefined, i.operationId);
+  });
   on('provision:cancel', (i: { operationId: string }) => ({ canceled: provision.cancel(i.operationId) }));
   on('provision:status', (i: { operationId: string }) => provision.status(i.operationId));
   on('provision:list', (i: { serverId?: string }) => provision.list(i.serverId));

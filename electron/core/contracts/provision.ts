@@ -40,6 +40,12 @@ export const startProvision = defineInvoke('provision:start', {
   output: OperationStarted,
 });
 
+/** Continue an interrupted, failed or canceled run under the same operation id (steps are re-checked). */
+export const resumeProvision = defineInvoke('provision:resume', {
+  input: z.object({ operationId: z.string() }),
+  output: OperationStarted,
+});
+
 export const cancelProvision = defineInvoke('provision:cancel', {
   input: z.object({ operationId: z.string() }),
   output: z.object({ canceled: z.boolean() }),
@@ -66,6 +72,7 @@ export const provisionEvents = defineInvoke('provision:events', {
 
 export const provisionContract = {
   [startProvision.name]: startProvision,
+  [resumeProvision.name]: resumeProvision,
   [cancelProvision.name]: cancelProvision,
   [provisionStatus.name]: provisionStatus,
   [listProvisionRuns.name]: listProvisionRuns,
