@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AnalysisName, type FailedFile, type ResultDocument } from './contracts/result-document.js';
 import { AgentError, toErrorInfo } from './errors.js';
-import { agentVersion, loadConfig } from './config.js';
+import { agentVersion, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { registerModelCommands } from './models/models-cli.js';
 import { openDatabase } from './store/database.js';
@@ -162,7 +162,7 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
-    if (err instanceof InvalidArgumentError) {
+    if (err instanceof InvalidArgumentError || err instanceof ConfigError) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { imageAnalysisNames } from './contracts/result-document.js';
 
 const AgentConfig = z.object({
   host: z.string().min(1),
@@ -25,6 +26,11 @@ const AgentConfig = z.object({
   agentId: z.string().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   benchImagesDir: z.string().min(1),
+  /** Analyses whose models each worker loads at start ("none" for none); others load on first use. */
+  warmUp: z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)) : v),
+    z.array(z.enum(imageAnalysisNames)),
+  ),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
@@ -44,6 +50,7 @@ function defaults(): AgentConfig {
     agentId: os.hostname(),
     logLevel: 'info',
     benchImagesDir: path.resolve('../shared/fixtures/images'),
+    warmUp: [...imageAnalysisNames],
   };
 }
 
@@ -62,7 +69,13 @@ const envNames: Record<keyof AgentConfig, string> = {
   agentId: 'MEDIAFLEET_AGENT_ID',
   logLevel: 'MEDIAFLEET_LOG_LEVEL',
   benchImagesDir: 'MEDIAFLEET_BENCH_IMAGES',
+  warmUp: 'MEDIAFLEET_WARMUP',
 };
+
+/** A bad setting: the CLI reports it as a usage error. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 export function loadConfig(overrides: Partial<Record<keyof AgentConfig, unknown>> = {}, env = process.env): AgentConfig {
   const merged: Record<string, unknown> = { ...defaults() };
@@ -75,7 +88,7 @@ export function loadConfig(overrides: Partial<Record<keyof AgentConfig, unknown>
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
-    throw new Error(`invalid setting ${key} (${envNames[key as keyof AgentConfig] ?? key}): ${issue.message}`);
+    throw new ConfigError(`invalid setting ${key} (${envNames[key as keyof AgentConfig] ?? key}): ${issue.message}`);
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
 }

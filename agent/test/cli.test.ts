@@ -21,7 +21,7 @@ function run(...args: string[]): { status: number | null; stdout: string; stderr
   const out = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
     encoding: 'utf8',
     env: { ...process.env, MEDIAFLEET_DATA: dataDir },
-    timeout: 120_000,
+    timeout: 300_000,
   });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
@@ -89,5 +89,5 @@ describe('CLI', () => {
     const printed = JSON.parse(mixed.stdout) as Array<{ nsfw?: unknown; error?: { code: string } }>;
     expect(printed[0].nsfw).toBeDefined();
     expect(printed[1].error?.code).toBe('EMPTY_FILE');
-  });
+  }, 600_000);
 });

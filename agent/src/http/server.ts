@@ -14,7 +14,6 @@ import { openDatabase } from '../store/database.js';
 import { FacesRepository } from '../store/faces-repository.js';
 import { JobsRepository } from '../store/jobs-repository.js';
 import { TokensRepository } from '../store/tokens-repository.js';
-import { imageAnalysisNames } from '../contracts/result-document.js';
 import { buildApp } from './app.js';
 import type { AgentServices } from './services.js';
 
@@ -48,7 +47,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
   const pool = new WorkerPool({
     size: config.workers,
     workerUrl: options.workerUrl ?? defaultWorkerUrl,
-    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? [...imageAnalysisNames] },
+    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? config.warmUp },
     logger,
   });
   pool.start();
