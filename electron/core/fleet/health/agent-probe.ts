@@ -112,8 +112,9 @@ export async function probeAgent(
     latencyMs,
     queueDepth: typeof queued === 'number' ? queued : null,
     version: info?.version ?? null,
-    finishedTotal: sumMetric(samples, 'mediafleet_jobs_finished_total'),
-    failedTotal: sumMetric(samples, 'mediafleet_jobs_finished_total', { status: 'failed' }),
+    // A labelled counter has no series until its first increment: a readable /metrics without it means 0.
+    finishedTotal: metrics === null ? null : (sumMetric(samples, 'mediafleet_jobs_finished_total') ?? 0),
+    failedTotal: metrics === null ? null : (sumMetric(samples, 'mediafleet_jobs_finished_total', { status: 'failed' }) ?? 0),
   };
 }
 
