@@ -150,7 +150,8 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
     expect(run.steps.find((s) => s.stepId === 'firewall')?.status).toBe('pending');
     const again = core.provision.start(serverId, undefined, operationId);
     await core.provision.settled(again.operationId);
-    expect(core.provision.status(operationId).status).toBe('succeeded');
+    const resumed = core.provision.status(operationId);
+    expect(resumed.status, JSON.stringify(resumed.steps.filter((s) => s.error))).toBe('succeeded');
   });
 
   function runCli(args: string[], killAtPhase?: string): Promise<{ code: number | null; signal: string | null; events: OperationEvent[]; stderr: string }> {
