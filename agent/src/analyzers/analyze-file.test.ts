@@ -244,7 +244,7 @@ describe('analyzeFile behaviour', () => {
     await expect(analyzeFile(join(fixtures, 'bad', file), { agent })).rejects.toMatchObject({ code });
   });
 
-  it('bad/truncated.avi goes to the audio/video layer (UNSUPPORTED_MEDIA while it is not installed)', async () => {
+  it('bad/truncated.avi goes to the audio/video layer and fails there as CORRUPT_MEDIA (UNSUPPORTED_MEDIA if that layer is absent)', async () => {
     const avInstalled = existsSync(fileURLToPath(new URL('./av/analyze-av.ts', import.meta.url)));
     await expect(analyzeFile(join(fixtures, 'bad', 'truncated.avi'), { agent })).rejects.toMatchObject({
       code: avInstalled ? 'CORRUPT_MEDIA' : 'UNSUPPORTED_MEDIA',

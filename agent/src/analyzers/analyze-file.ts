@@ -66,13 +66,14 @@ export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promi
   const sniffed = await sniffMedia(path);
 
   if (sniffed.kind !== 'image') {
-    // AUDIO/VIDEO HOOK: `./av/analyze-av.ts` (owned by the audio/video engineer) exports
-    // `analyzeAudioVideo(path, sniffed, opts)`; until it exists, audio and video are refused clearly.
+    // Audio and video: `./av/analyze-av.ts` (the audio/video layer) exports `analyzeAudioVideo(path, sniffed, opts)`.
+    // Imported on demand so image jobs never load ffmpeg or sherpa; if it is absent, UNSUPPORTED_MEDIA.
     const av = await loadAudioVideoAnalyzer();
     return av(path, sniffed, opts);
   }
 
-  const requested = opts.analyses ?? [...imageAnalysisNames];
+  const explicit = Boolean(opts.analyses && opts.analyses.length > 0);
+  const requested = explicit ? opts.analyses! : [...imageAnalysisNames];
   for (const name of requested) {
     if (!isImageAnalysis(name)) throw new AgentError('BAD_REQUEST', `analysis ${name} does not apply to images`);
   }
@@ -97,13 +98,21 @@ export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promi
   for (const [i, name] of analyses.entries()) {
     throwIfCanceled(signal);
     onProgress?.({ stage: name, progress: (i + 1) / (analyses.length + 1) });
-    const analyzer = await analyzerFor(name);
     const started = performance.now();
-    const { section, model } = await analyzer.analyze(image, {
-      ocrLang: opts.ocrLang,
-      includeEmbeddings: opts.includeEmbeddings,
-      signal,
-    });
+    let result: { section: unknown; model: string };
+    try {
+      const analyzer = await analyzerFor(name);
+      result = await analyzer.analyze(image, { ocrLang: opts.ocrLang, includeEmbeddings: opts.includeEmbeddings, signal });
+    } catch (err) {
+      // An analysis the caller asked for by name fails the file; one that only ran by default is reported as
+      // skipped, so a missing optional model does not block the others.
+      if (!explicit && err instanceof AgentError && err.code === 'MODEL_MISSING') {
+        (doc.skipped ??= []).push({ analysis: name, code: err.code, message: err.message });
+        continue;
+      }
+      throw err;
+    }
+    const { section, model } = result;
     timings[name] = performance.now() - started;
     doc.models[name] = model;
     (doc as Record<string, unknown>)[name] = section;
@@ -119,7 +128,7 @@ type AnalyzeAudioVideo = (
   opts: AnalyzeFileOptions,
 ) => Promise<ResultDocument>;
 
-// A variable specifier keeps TypeScript from requiring the module before the audio/video engineer adds it.
+// A variable specifier: the image side builds and runs without the audio/video layer installed.
 const audioVideoModule = './av/analyze-av.js';
 
 async function loadAudioVideoAnalyzer(): Promise<AnalyzeAudioVideo> {

@@ -2,8 +2,11 @@
 // on five classes; the rules file turns the scores into safe / suggestive / explicit.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { runInNewContext } from 'node:vm';
 import type { NsfwSection } from '../../contracts/result-document.js';
+import { AgentError } from '../../errors.js';
 import { resizeImageExact, type DecodedImage } from '../../media/decode-image.js';
 import { loadTfjs } from '../../runtimes/tfjs/tfjs-wasm.js';
 import { withStdoutBannersOnStderr } from '../../runtimes/tfjs/quiet-console.js';
@@ -25,6 +28,46 @@ const packageFolder: Record<NsfwModelName, string> = {
   InceptionV3: 'inception_v3',
 };
 
+/** How each bundled model was converted (nsfwjs's own model definitions say the same). */
+const modelFormat: Record<NsfwModelName, 'graph' | 'layers'> = { MobileNetV2: 'layers', MobileNetV2Mid: 'graph', InceptionV3: 'layers' };
+/**
+ * The bundled models ship as browserify bundles (`model.min.js`, `group1-shardNofM.min.js`) holding the model JSON
+ * and base64 weights. nsfwjs `require`s them, which under tsx (dev, tests, worker threads) sends 6-30 MB of
+ * JavaScript through esbuild: tens of seconds per load. Evaluating the same files in a bare VM context and
+ * decoding the base64 with Node's Buffer gives the same bytes in well under a second.
+ */
+function evaluateBundle(path: string): unknown {
+  const module = { exports: {} as unknown };
+  runInNewContext(readFileSync(path, 'utf8'), { module, exports: module.exports }, { filename: path });
+  // Objects made in another VM context fail tfjs's `instanceof` checks; a JSON round trip brings them into ours.
+  return typeof module.exports === 'string' ? module.exports : JSON.parse(JSON.stringify(module.exports));
+}
+
+function nsfwModelsDir(): string {
+  return join(dirname(require.resolve('nsfwjs')), '..', 'models');
+}
+
+function bundledModelArtifacts(tf: Awaited<ReturnType<typeof loadTfjs>>, name: NsfwModelName) {
+  const dir = join(nsfwModelsDir(), packageFolder[name]);
+  let modelJson: import('@tensorflow/tfjs').io.ModelJSON;
+  try {
+    modelJson = evaluateBundle(join(dir, 'model.min.js')) as import('@tensorflow/tfjs').io.ModelJSON;
+  } catch (err) {
+    throw new AgentError('MODEL_MISSING', `nsfwjs ${name} model is not installed: ${(err as Error).message}`);
+  }
+  const manifest = modelJson.weightsManifest ?? [];
+  const shards = manifest.flatMap((group) => group.paths.map((p) => Buffer.from(evaluateBundle(join(dir, `${p}.min.js`)) as string, 'base64')));
+  const weights = Buffer.concat(shards);
+  return tf.io.fromMemory({
+    modelTopology: modelJson.modelTopology,
+    format: modelJson.format,
+    generatedBy: modelJson.generatedBy,
+    convertedBy: modelJson.convertedBy,
+    weightSpecs: manifest.flatMap((group) => group.weights),
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+  });
+}
+
 const loadedModels = new Map<NsfwModelName, Promise<NsfwjsModel>>();
 const readyModels = new Set<NsfwModelName>();
 
@@ -32,12 +75,13 @@ function loadNsfwModel(name: NsfwModelName): Promise<NsfwjsModel> {
   let model = loadedModels.get(name);
   if (!model) {
     model = (async () => {
-      await loadTfjs();
+      const tf = await loadTfjs();
       // The CommonJS build, through the same `require` as tfjs, so both use one tfjs instance.
-      const nsfwjs = require('nsfwjs') as NsfwjsModule;
-      const loaded = await withStdoutBannersOnStderr(() => nsfwjs.load(name));
+      const { NSFWJS } = require('nsfwjs') as NsfwjsModule;
+      const model = new NSFWJS(bundledModelArtifacts(tf, name), { size: inputSize[name], type: modelFormat[name] });
+      await withStdoutBannersOnStderr(() => model.load());
       readyModels.add(name);
-      return loaded;
+      return model;
     })();
     model.catch(() => loadedModels.delete(name));
     loadedModels.set(name, model);
@@ -90,7 +134,7 @@ export const nsfwAnalyzer: ImageAnalyzer<NsfwSection> = {
   async describeModels(): Promise<ModelDescription[]> {
     let modelsDir: string | undefined;
     try {
-      modelsDir = join(dirname(require.resolve('nsfwjs')), '..', 'models');
+      modelsDir = nsfwModelsDir();
     } catch {
       modelsDir = undefined;
     }
