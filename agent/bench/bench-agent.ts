@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     clients: { type: 'string', default: '50' },
     'requests-per-client': { type: 'string', default: '20' },
-    images: { type: 'string', default: '/work/shared/fixtures/images' },
+    images: { type: 'string', default: loadConfig().benchImagesDir },
   },
 });
 const rounds = Number(args.rounds);

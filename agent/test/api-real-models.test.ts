@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badFileCodes } from './bad-file-codes.js';
 import { missingAnalyses } from './support/installed-analyses.js';
 import { api, leftoverUploads, mediaForm, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
+import { fixturesDir } from './support/fixtures.js';
 
-const fixtures = '/work/shared/fixtures';
+const fixtures = fixturesDir;
 const statusForCode: Record<string, number> = { EMPTY_FILE: 422, UNSUPPORTED_MEDIA: 415, CORRUPT_MEDIA: 422, PIXEL_LIMIT: 422 };
 const missing = await missingAnalyses(['nsfw', 'faces']);
 const skipReason = missing.length ? ` (skipped: models not installed: ${missing.join(', ')})` : '';

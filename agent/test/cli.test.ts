@@ -10,9 +10,10 @@ import { openDatabase } from '../src/store/database.js';
 import { TokensRepository } from '../src/store/tokens-repository.js';
 import { badFileCodes } from './bad-file-codes.js';
 import { missingAnalyses } from './support/installed-analyses.js';
+import { fixturesDir } from './support/fixtures.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const fixtures = '/work/shared/fixtures';
+const fixtures = fixturesDir;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-cli-test-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 const missing = await missingAnalyses(['nsfw', 'faces']);

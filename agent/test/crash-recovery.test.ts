@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../src/bench/agent-process.js';
 import { missingAnalyses } from './support/installed-analyses.js';
 import { api, leftoverUploads, mediaForm, waitForStatus } from './support/test-agent.js';
+import { fixturesDir } from './support/fixtures.js';
 
 const missing = await missingAnalyses(['faces', 'ocr']);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-crash-test-'));
@@ -37,7 +38,7 @@ describe('crash recovery', () => {
       const env = { MEDIAFLEET_LEASE_MS: '1500', MEDIAFLEET_WARMUP: 'faces' };
       const first = await startAgentProcess({ dataDir, workers: 1, token, env });
       started.push(first);
-      const image = fs.readFileSync('/work/shared/fixtures/images/basketball1.png');
+      const image = fs.readFileSync(path.join(fixturesDir, 'images/basketball1.png'));
       const accepted = await api(first.url, token, 'POST', '/v1/jobs', mediaForm(image, { analyses: 'faces,ocr' }, 'basketball1.png'));
       expect(accepted.status).toBe(202);
       await waitForStatus(first.url, token, accepted.body.id, ['running'], 30_000);
