@@ -103,15 +103,22 @@ export async function executePrepared(
       agents: new AgentsRepository(deps.db, deps.now),
       signal,
       log: (line) => emit(current ? `${current.id}:log` : 'log', { line }),
-      runAsRoot: (script, o = {}) =>
-        runCommand(conn!, `${root}sh -c ${quoteArg(script)}`, {
-          signal,
+      // Cancel is cooperative: a root command already running on the server is allowed to finish (bounded by
+      // its timeout), because killing apt or useradd half-way can leave the server worse off, and a
+      // non-root login could not signal the sudo'd process anyway. No new command starts once canceled.
+      runAsRoot: (script, o = {}) => {
+        if (signal.aborted) return Promise.reject(new ConsoleError('CANCELED', 'Provisioning canceled.'));
+        return runCommand(conn!, `${root}sh -c ${quoteArg(script)}`, {
           check: o.check,
           stdin: o.stdin,
           timeoutMs: o.timeoutMs ?? 5 * 60_000,
           onLine: o.quiet ? undefined : (line) => emit(`${current?.id ?? 'run'}:log`, { line }),
-        }),
-      writeFileAsRoot: (path, content, mode) => writeRemoteFileAsRoot(conn!, content, path, { mode, sudo: root !== '', signal }),
+        });
+      },
+      writeFileAsRoot: (path, content, mode) => {
+        if (signal.aborted) return Promise.reject(new ConsoleError('CANCELED', 'Provisioning canceled.'));
+        return writeRemoteFileAsRoot(conn!, content, path, { mode, sudo: root !== '' });
+      },
     };
     for (const [index, step] of steps.entries()) {
       current = step;

@@ -147,11 +147,45 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
     core.provision.events.off('operation', onEvent);
     const run = core.provision.status(operationId);
     expect(run.status).toBe('canceled');
+    expect(run.steps.find((s) => s.stepId === 'service-user')?.status).toBe('canceled');
     expect(run.steps.find((s) => s.stepId === 'firewall')?.status).toBe('pending');
     const again = core.provision.start(serverId, undefined, operationId);
     await core.provision.settled(again.operationId);
     const resumed = core.provision.status(operationId);
     expect(resumed.status, JSON.stringify(resumed.steps.filter((s) => s.error))).toBe('succeeded');
+  });
+
+  it('cancel lets the running remote command finish, then stops; steps from other features plug in', async () => {
+    const marker = '/opt/mediafleet-slow-step-done';
+    core.provision.addSteps({
+      id: 'slow-step',
+      title: 'A slow step (as a deploy step would be)',
+      check: async (ctx) => ({ satisfied: (await ctx.runAsRoot(`test -f ${marker}`, { quiet: true })).code === 0 }),
+      apply: async (ctx) => {
+        await ctx.runAsRoot(`echo started; sleep 2; touch ${marker}; echo finished`, { check: true });
+      },
+    });
+    let operationId = '';
+    const lines: string[] = [];
+    const onEvent = (e: OperationEvent) => {
+      if (e.operationId !== operationId) return;
+      if (e.line) lines.push(e.line);
+      if (e.phase === 'slow-step:log' && e.line === 'started') core.provision.cancel(operationId);
+    };
+    core.provision.events.on('operation', onEvent);
+    operationId = core.provision.start(serverId).operationId;
+    await core.provision.settled(operationId);
+    core.provision.events.off('operation', onEvent);
+    const run = core.provision.status(operationId);
+    expect(run.status).toBe('canceled');
+    expect(run.steps.find((s) => s.stepId === 'slow-step')?.status).toBe('canceled');
+    expect(lines).toContain('finished');
+    expect(vps.exec(`test -f ${marker} && echo yes`).trim()).toBe('yes');
+    const again = core.provision.start(serverId, undefined, operationId);
+    await core.provision.settled(again.operationId);
+    const resumed = core.provision.status(operationId);
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.steps.find((s) => s.stepId === 'slow-step')).toMatchObject({ status: 'satisfied', alreadySatisfied: true });
   });
 
   function runCli(args: string[], killAtPhase?: string): Promise<{ code: number | null; signal: string | null; events: OperationEvent[]; stderr: string }> {
