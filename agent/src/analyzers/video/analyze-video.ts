@@ -10,6 +10,15 @@ import type { RunLimits } from '../../media/av/media-tools.js';
 import { imageKeyframeAnalyzers, type KeyframeAnalysisName, type KeyframeAnalyzers, type KeyframeSections } from './keyframe-analyzers.js';
 import { summarizeTimeline, type VideoSummaryData } from './summarize-timeline.js';
 
+/** Thumbnail file names this module writes; anything else asked of the API is not one of ours. */
+export const thumbnailNamePattern = /^kf-\d{4}-\d+ms\.jpg$/;
+
+/** The path of a keyframe thumbnail inside a job's thumbnails directory, for the API to serve (no traversal). */
+export function thumbnailPath(thumbnailsDir: string, name: string): string {
+  if (!thumbnailNamePattern.test(name)) throw new AgentError('NOT_FOUND', `no thumbnail named ${name}`);
+  return path.join(thumbnailsDir, name);
+}
+
 export interface VideoTimelineEntry extends KeyframeSections {
   t: number;
   thumbnail?: string;

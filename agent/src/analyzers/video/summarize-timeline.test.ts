@@ -35,3 +35,12 @@ describe('summarizeTimeline', () => {
     expect(s.textSeen).toEqual(['EXIT', 'Gate 4']);
   });
 });
+
+describe('thumbnailPath', () => {
+  it('serves only names the video analyzer writes', async () => {
+    const { thumbnailPath } = await import('./analyze-video.js');
+    expect(thumbnailPath('/data/job1', 'kf-0003-12000ms.jpg')).toBe('/data/job1/kf-0003-12000ms.jpg');
+    expect(() => thumbnailPath('/data/job1', '../secrets.json')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => thumbnailPath('/data/job1', 'kf-0003-12000ms.jpg/../../x')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+});
