@@ -34,6 +34,8 @@ export async function launchChromium(viewport = { width: 1366, height: 860 }): P
     args: chromiumFlags,
     viewport,
   });
+  // tsx (esbuild keepNames) wraps named functions in __name(); functions handed to page.evaluate need it too.
+  await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,

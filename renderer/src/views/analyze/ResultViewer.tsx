@@ -49,7 +49,7 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
           </button>
         )}
         {result.media.kind === 'image' &&
-          (['faces', 'pose', 'ocr'] as const).map((layer) => (
+          (['faces', 'pose', 'ocr'] as const).filter((layer) => result[layer] !== undefined).map((layer) => (
             <label key={layer} className="toggle">
               <input type="checkbox" checked={layers[layer]} onChange={(e) => setLayers({ ...layers, [layer]: e.target.checked })} />
               {layer}

@@ -5,6 +5,8 @@ import type { AnalysisSubmission } from '../../../../electron/core/contracts/ana
 import { canCancel, canRetry } from './jobs-filter.js';
 
 const ROW_HEIGHT = 44;
+// One formatter for all rows: toLocaleTimeString builds a new one per call, which dominates a fast scroll.
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 const JobRow = memo(function JobRow({
   job,
@@ -24,7 +26,7 @@ const JobRow = memo(function JobRow({
       </span>
       <span className={`job-stage stage-${job.stage}`}>{job.stage}</span>
       <span className="job-progress">{job.stage === 'running' ? `${Math.round(job.progress * 100)}%` : ''}</span>
-      <span className="job-time">{new Date(job.submittedAt).toLocaleTimeString()}</span>
+      <span className="job-time">{timeFormat.format(new Date(job.submittedAt))}</span>
       <span className="job-error" title={job.error?.message}>
         {job.error?.message ?? ''}
       </span>
