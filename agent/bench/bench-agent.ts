@@ -36,6 +36,8 @@ const log = (...parts: unknown[]): void => console.error('[bench]', ...parts);
 console.log = console.info = console.warn = (...a: unknown[]) => console.error(...a);
 
 const images = await listBenchImages(args.images);
+// Other work on the machine skews every figure; the load average is printed with them.
+const loadAtStart = os.loadavg()[0];
 const analyses = [...imageAnalysisNames];
 
 function summarise(perAnalysis: Record<string, number[]>): Record<string, { p50_ms: number; p95_ms: number }> {
@@ -172,6 +174,7 @@ try {
     health_p99_ms: round1(percentile(healthMs, 99)),
     job_status_p99_ms: round1(percentile(jobMs, 99)),
     api_requests: all.length,
+    load_avg_1m: { start: round1(loadAtStart), end: round1(os.loadavg()[0]) },
     workers_busy_after_latency_run: busyStates.filter((s) => s === 'running' || s === 'queued').length,
   };
 } finally {
@@ -184,12 +187,13 @@ if (args.json) {
 } else {
   const r = report as {
     hardware: { cpuModel: string; cores: number; memoryBytes: number };
+    load_avg_1m: { start: number; end: number };
     analyses: Record<string, { p50_ms: number; p95_ms: number }>;
     direct_analyses: Record<string, { p50_ms: number; p95_ms: number }>;
   } & Record<string, number>;
   const lines = [
     `Mediafleet agent benchmark: ${r.images} images × ${r.rounds} rounds, all image analyses (${analyses.join(', ')})`,
-    `machine: ${r.hardware.cpuModel}, ${r.hardware.cores} cores, ${Math.round(r.hardware.memoryBytes / 2 ** 30)} GB; workers: ${r.workers}`,
+    `machine: ${r.hardware.cpuModel}, ${r.hardware.cores} cores, ${Math.round(r.hardware.memoryBytes / 2 ** 30)} GB; workers: ${r.workers}; load average (1 min) ${r.load_avg_1m.start} at start, ${r.load_avg_1m.end} at end`,
     '',
     '| analysis | p50 ms (API) | p95 ms (API) | p50 ms (loop) | p95 ms (loop) |',
     '|---|---:|---:|---:|---:|',
