@@ -187,7 +187,41 @@ describe('result documents for the image fixtures', () => {
   });
 });
 
+describe('large images', () => {
+  it('are reduced for the models, with every box mapped back to the original pixels', async () => {
+    // messi5.jpg enlarged 4x (2192x1368): above the faces/pose (1920) and OCR (1600) working sizes.
+    const big = join(tmp, 'messi-x4.png');
+    await sharp(join(fixtures, 'images', 'messi5.jpg')).resize(548 * 4).png({ compressionLevel: 1 }).toFile(big);
+    const doc = await analyzeFile(big, { agent, analyses: ['faces', 'pose', 'ocr'] });
+    console.info(`messi x4 timings: ${JSON.stringify(doc.timings)}`);
+    const small = docs['messi5.jpg'];
+    expect(doc.media).toMatchObject({ width: 2192, height: 1368 });
+    const near = (a: number, b: number, tol: number) => expect(Math.abs(a - b)).toBeLessThan(tol);
+    const face = mainFaces(doc.faces!)[0].box;
+    const face1 = mainFaces(small.faces!)[0].box;
+    near(face.x, face1.x * 4, 20);
+    near(face.y, face1.y * 4, 20);
+    near(face.width, face1.width * 4, 32);
+    const person = doc.pose![0].box;
+    near(person.x + person.width / 2, (small.pose![0].box.x + small.pose![0].box.width / 2) * 4, 64);
+    const logo = doc.ocr!.lines.find((l) => l.text.toLowerCase().includes('unicef'))!.box;
+    const logo1 = small.ocr!.lines.find((l) => l.text.toLowerCase().includes('unicef'))!.box;
+    near(logo.x, logo1.x * 4, 24);
+    near(logo.y, logo1.y * 4, 24);
+  });
+});
+
 describe('analyzeFile behaviour', () => {
+  it('does not leak tensors from one image to the next', async () => {
+    const { loadTfjs } = await import('../runtimes/tfjs/tfjs-wasm.js');
+    const tf = await loadTfjs();
+    const path = join(fixtures, 'images', 'basketball1.png');
+    await analyzeFile(path, { agent, analyses: ['nsfw', 'faces', 'pose'] });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await analyzeFile(path, { agent, analyses: ['nsfw', 'faces', 'pose'] });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   const astronaut = join(fixtures, 'images', 'astronaut.png');
 
   it('runs only the analyses asked for, and leaves the embedding out unless asked', async () => {
