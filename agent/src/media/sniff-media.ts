@@ -16,7 +16,7 @@ export interface SniffedMedia {
   bytes: number;
 }
 
-/** Image formats sharp's prebuilt libvips decodes; other images (bmp, ico, psd…) are refused up front. */
+/** Image formats sharp's prebuilt libvips decodes; other images (bmp, ico, psd, HEVC-coded heic…) are refused up front. */
 const decodableImageMimes = new Set([
   'image/jpeg',
   'image/png',
@@ -24,7 +24,6 @@ const decodableImageMimes = new Set([
   'image/gif',
   'image/tiff',
   'image/avif',
-  'image/heif',
 ]);
 
 /** Containers file-type reports under `application/…` that actually hold audio or video. */

@@ -23,16 +23,33 @@ export function loadTfjs(): Promise<Tfjs> {
   return ready;
 }
 
+const processEvents = ['uncaughtException', 'unhandledRejection'] as const;
+
 async function initTfjs(): Promise<Tfjs> {
+  const before = Object.fromEntries(processEvents.map((e) => [e, process.listeners(e)]));
   const tf = require('@tensorflow/tfjs') as Tfjs;
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   // Paths on disk: the default would fetch the binaries from a CDN.
   wasm.setWasmPaths(tfjsWasmDir());
-  // Production mode drops tfjs's per-op debug checks; its console banner is noise in a service log.
+  // Production mode drops tfjs's per-op debug checks.
   tf.enableProdMode();
   if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
   await tf.ready();
+  removeListenersAddedSince(before);
   return tf;
+}
+
+/**
+ * Emscripten's Node glue in the wasm backend installs process-wide `uncaughtException`/`unhandledRejection`
+ * handlers that rethrow, which would crash the agent even where the service installs its own handlers. They only
+ * matter for emscripten's standalone programs, so they are removed again.
+ */
+function removeListenersAddedSince(before: Record<string, ((...args: unknown[]) => void)[]>): void {
+  for (const event of processEvents) {
+    for (const listener of process.listeners(event)) {
+      if (!before[event].includes(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
 }
 
 export function tfjsBackendName(tf: Tfjs): string {
