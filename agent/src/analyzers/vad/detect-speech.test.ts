@@ -11,9 +11,11 @@ const jfk = path.resolve('../shared/fixtures/audio/jfk.wav');
 describe.skipIf(!existsSync(model))('Silero VAD (skipped: ../shared/models/silero_vad.onnx absent)', () => {
   it('finds the speech in jfk.wav and nothing in the pauses', async () => {
     const audio = await decodeAudioForSpeech(jfk, 'wav');
-    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const spans = await detectSpeech(audio.samples, { modelPath: model });
-    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    // CPU time, not wall time: the shared build machine's load must not decide this test.
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     // jfk.wav: four phrases separated by pauses, speech from ~0.3 s to ~10.6 s of 11 s.
     expect(spans.length).toBeGreaterThanOrEqual(3);
     const speech = spans.reduce((s, x) => s + x.end - x.start, 0);
@@ -22,8 +24,8 @@ describe.skipIf(!existsSync(model))('Silero VAD (skipped: ../shared/models/siler
     expect(spans[0].start).toBeLessThan(1);
     expect(spans.at(-1)!.end).toBeGreaterThan(9.5);
     for (const s of spans) expect(s.end).toBeGreaterThan(s.start);
-    // Target ≥100× real time; allow a loaded shared machine.
-    expect(audio.durationSec / seconds).toBeGreaterThan(20);
+    // Target ≥100× real time (measured ~350× on an idle 2-core machine); includes loading the model.
+    expect(audio.durationSec / cpuSeconds).toBeGreaterThan(20);
   });
 
   it('finds no speech in silence or in low noise', async () => {
