@@ -26,7 +26,7 @@ export function loadTfjs(): Promise<Tfjs> {
 const processEvents = ['uncaughtException', 'unhandledRejection'] as const;
 
 async function initTfjs(): Promise<Tfjs> {
-  const before = Object.fromEntries(processEvents.map((e) => [e, process.listeners(e)]));
+  const before = Object.fromEntries(processEvents.map((e) => [e, listenersOf(e)]));
   const tf = require('@tensorflow/tfjs') as Tfjs;
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   // Paths on disk: the default would fetch the binaries from a CDN.
@@ -44,10 +44,16 @@ async function initTfjs(): Promise<Tfjs> {
  * handlers that rethrow, which would crash the agent even where the service installs its own handlers. They only
  * matter for emscripten's standalone programs, so they are removed again.
  */
-function removeListenersAddedSince(before: Record<string, ((...args: unknown[]) => void)[]>): void {
+type AnyListener = (...args: unknown[]) => void;
+
+function listenersOf(event: (typeof processEvents)[number]): AnyListener[] {
+  return (process.listeners as (e: string) => AnyListener[])(event);
+}
+
+function removeListenersAddedSince(before: Record<string, AnyListener[]>): void {
   for (const event of processEvents) {
-    for (const listener of process.listeners(event)) {
-      if (!before[event].includes(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    for (const listener of listenersOf(event)) {
+      if (!before[event].includes(listener)) (process.removeListener as (e: string, l: AnyListener) => void)(event, listener);
     }
   }
 }
