@@ -29,8 +29,11 @@ describe.skipIf(!available)('whisper.cpp engine (skipped: ../shared/models/for-t
 
   it('transcribes jfk.wav through analyzeAudioVideo: a valid document with well-formed segments', async () => {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const doc = await analyzeAudioVideo(path.join(fixtures, 'audio/jfk.wav'), { mime: 'audio/wav', kind: 'audio' }, { agent, asrEngine: testModel, modelManager: manager });
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     expect(ResultDocument.safeParse(doc).success).toBe(true);
     expect(doc.transcript).toMatchObject({ engine: 'whisper.cpp', model: testModel, language: 'en' });
     expect(typeof doc.transcript!.text).toBe('string');
@@ -42,8 +45,9 @@ describe.skipIf(!available)('whisper.cpp engine (skipped: ../shared/models/for-t
     }
     expect(doc.models.transcribe).toBe(`whisper.cpp/${testModel}`);
     expect(doc.timings.transcribe).toBeGreaterThan(0);
-    // 11 s of audio; the tiny model runs near real time on 2 shared cores. Generous bound for a loaded host.
-    console.log(`whisper.cpp ${testModel}: ${(11 / seconds).toFixed(2)}x real time`);
-    expect(seconds).toBeLessThan(110);
+    // 11 s of audio. CPU seconds (both decoder threads together), not wall time, so the shared host's load does
+    // not decide the test; the untrained test model decodes to its token limit, so this is a ceiling, not a target.
+    console.log(`whisper.cpp ${testModel}: ${(11 / seconds).toFixed(2)}x real time (wall), ${cpuSeconds.toFixed(1)} CPU s`);
+    expect(cpuSeconds).toBeLessThan(90);
   });
 });
