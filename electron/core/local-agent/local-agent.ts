@@ -125,6 +125,10 @@ export class LocalAgent {
       env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip' },
     });
     this.child = child;
+    // If the console exits without stop() (an uncaught error), take the agent down with it.
+    const killOnExit = (): void => void child.kill('SIGTERM');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     let recent = '';
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString();
