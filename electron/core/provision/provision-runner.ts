@@ -8,7 +8,7 @@ import { AgentsRepository } from '../fleet/agents-repository.js';
 import { rootPrefix, type FleetService } from '../fleet/fleet-service.js';
 import { closeSshConnection, runCommand, writeRemoteFileAsRoot } from '../fleet/ssh/ssh-connection.js';
 import { quoteArg } from '../fleet/ssh/shell-quote.js';
-import type { SecretVault } from '../secrets/secret-vault.js';
+import { secretNames, type SecretVault } from '../secrets/secret-vault.js';
 import type { ConsoleDb } from '../store/console-store.js';
 import type { ProvisionStep, StepContext } from './provision-step.js';
 import { ProvisionRepository } from './provision-repository.js';
@@ -95,12 +95,13 @@ export async function executePrepared(
   try {
     conn = await deps.fleet.connect(server.id, { signal });
     const root = rootPrefix(server.user);
+    const agents = new AgentsRepository(deps.db, deps.now);
     const ctx: StepContext = {
       server,
       conn,
       options,
       vault: deps.vault,
-      agents: new AgentsRepository(deps.db, deps.now),
+      agents,
       signal,
       log: (line) => emit(current ? `${current.id}:log` : 'log', { line }),
       // Cancel is cooperative: a root command already running on the server is allowed to finish (bounded by
@@ -114,6 +115,12 @@ export async function executePrepared(
           timeoutMs: o.timeoutMs ?? 5 * 60_000,
           onLine: o.quiet ? undefined : (line) => emit(`${current?.id ?? 'run'}:log`, { line }),
         });
+      },
+      registerAgent: async ({ name, baseUrl, adminToken }) => {
+        const agent = agents.upsert({ serverId: server.id, name, baseUrl });
+        await deps.vault.set(secretNames.agentAdminToken(agent.id), adminToken);
+        deps.audit.record('agent.registered', server.id, { agentId: agent.id, baseUrl, operationId });
+        return { agentId: agent.id };
       },
       writeFileAsRoot: (path, content, mode) => {
         if (signal.aborted) return Promise.reject(new ConsoleError('CANCELED', 'Provisioning canceled.'));

@@ -25,6 +25,11 @@ export interface StepContext {
   log(line: string): void;
   /** Runs a shell script on the server as root (sudo -n unless logged in as root), output streamed to the log. */
   runAsRoot(script: string, options?: { check?: boolean; stdin?: string | Buffer; quiet?: boolean; timeoutMs?: number }): Promise<CommandResult>;
+  /**
+   * Records the agent this server now runs, its admin token going to the vault only (replacing an older one),
+   * so health polling and dispatch pick it up. Idempotent per server and URL.
+   */
+  registerAgent(agent: { name: string; baseUrl: string; adminToken: string }): Promise<{ agentId: string }>;
   /** Writes a file as root atomically with the given mode. */
   writeFileAsRoot(path: string, content: string | Buffer, mode?: string): Promise<void>;
 }

@@ -163,6 +163,7 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
       check: async (ctx) => ({ satisfied: (await ctx.runAsRoot(`test -f ${marker}`, { quiet: true })).code === 0 }),
       apply: async (ctx) => {
         await ctx.runAsRoot(`echo started; sleep 2; touch ${marker}; echo finished`, { check: true });
+        await ctx.registerAgent({ name: 'agent-on-prov', baseUrl: `https://${ctx.server.host}`, adminToken: 'ADMIN-TOKEN-SECRET-123' });
       },
     });
     let operationId = '';
@@ -186,6 +187,16 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
     const resumed = core.provision.status(operationId);
     expect(resumed.status).toBe('succeeded');
     expect(resumed.steps.find((s) => s.stepId === 'slow-step')).toMatchObject({ status: 'satisfied', alreadySatisfied: true });
+    // Re-applying the step (its check fails again) registers the agent idempotently: still one agent.
+    vps.exec(`rm ${marker}`);
+    const third = core.provision.start(serverId);
+    await core.provision.settled(third.operationId);
+    expect(core.agents.forServer(serverId)).toHaveLength(1);
+    const [agent] = core.agents.forServer(serverId);
+    expect(agent).toMatchObject({ name: 'agent-on-prov', baseUrl: `https://${vps.address}` });
+    expect(await core.vault.get(secretNames.agentAdminToken(agent!.id))).toBe('ADMIN-TOKEN-SECRET-123');
+    core.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(storePath()).toString('latin1')).not.toContain('ADMIN-TOKEN-SECRET-123');
   });
 
   function runCli(args: string[], killAtPhase?: string): Promise<{ code: number | null; signal: string | null; events: OperationEvent[]; stderr: string }> {
