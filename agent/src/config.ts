@@ -98,6 +98,8 @@ let cachedVersion: string | undefined;
 /** The agent's version: the root package.json's, read once. */
 export function agentVersion(): string {
   if (cachedVersion) return cachedVersion;
+  // Images and units stamp the version they were built as; a checkout reads package.json.
+  if (process.env.MEDIAFLEET_AGENT_VERSION) return (cachedVersion = process.env.MEDIAFLEET_AGENT_VERSION);
   try {
     const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     cachedVersion = pkg.version ?? '0.0.0';

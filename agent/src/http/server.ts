@@ -41,6 +41,11 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
   const { db, hasVectorSearch } = openDatabase(path.join(config.dataDir, 'agent.sqlite'));
   const jobs = new JobsRepository(db);
   const tokens = new TokensRepository(db);
+  const adminToken = process.env.MEDIAFLEET_ADMIN_TOKEN;
+  if (adminToken) {
+    const record = tokens.importToken(adminToken, { scope: 'admin', tenant: process.env.MEDIAFLEET_ADMIN_TENANT || 'default', label: 'MEDIAFLEET_ADMIN_TOKEN' });
+    logger.info({ tokenId: record.id, tenant: record.tenant }, 'admin token from the environment registered');
+  }
   const faceIndex = new FaceIndex(new FacesRepository(db, hasVectorSearch), config.personSimilarity);
   const version = agentVersion();
 

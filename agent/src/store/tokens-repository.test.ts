@@ -32,4 +32,14 @@ describe('TokensRepository', () => {
     expect(tokens.verify(token)).toBeUndefined();
     expect(tokens.revoke(record.id)).toBe(false);
   });
+
+  it('imports a token minted elsewhere, idempotently, and refuses a clash', () => {
+    const minted = new TokensRepository(openDatabase(':memory:').db).create({ scope: 'admin', tenant: 'ops' }).token;
+    const record = tokens.importToken(minted, { scope: 'admin', tenant: 'ops' });
+    expect(tokens.verify(minted)).toMatchObject({ id: record.id, scope: 'admin', tenant: 'ops' });
+    expect(tokens.importToken(minted, { scope: 'admin', tenant: 'ops' }).id).toBe(record.id);
+    expect(() => tokens.importToken(minted, { scope: 'read', tenant: 'ops' })).toThrow(/another scope/);
+    expect(() => tokens.importToken(minted.slice(0, -1) + (minted.endsWith('A') ? 'B' : 'A'), { scope: 'admin', tenant: 'ops' })).toThrow(/taken/);
+    expect(() => tokens.importToken('nonsense', { scope: 'admin', tenant: 'ops' })).toThrow(/not a Mediafleet token/);
+  });
 });

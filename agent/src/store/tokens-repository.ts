@@ -54,6 +54,26 @@ export class TokensRepository {
     return { token: `mf_${id}_${secret}`, record: this.get(id)! };
   }
 
+  /**
+   * Registers a token minted elsewhere (e.g. handed to a rented instance as MEDIAFLEET_ADMIN_TOKEN), so the
+   * secret never has to be written into a script. Idempotent; a token id already used with another secret
+   * or scope is refused.
+   */
+  importToken(token: string, input: { scope: TokenScope; tenant: string; label?: string }): TokenRecord {
+    const match = tokenPattern.exec(token);
+    if (!match) throw new Error('not a Mediafleet token (mf_<12 chars>_<43 chars>)');
+    const existing = this.verify(token);
+    if (existing) {
+      if (existing.scope !== input.scope || existing.tenant !== input.tenant) throw new Error(`token ${existing.id} exists with another scope or tenant`);
+      return existing;
+    }
+    if (this.get(match[1])) throw new Error(`token id ${match[1]} is taken or revoked`);
+    this.db
+      .prepare('INSERT INTO tokens (id, secret_sha256, scope, tenant, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(match[1], sha256(match[2]), input.scope, input.tenant, input.label ?? null, Date.now());
+    return this.get(match[1])!;
+  }
+
   /** The live token this bearer string names, or undefined (unknown, malformed, wrong secret or revoked). */
   verify(bearer: string): TokenRecord | undefined {
     const match = tokenPattern.exec(bearer);
