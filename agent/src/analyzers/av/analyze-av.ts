@@ -173,7 +173,7 @@ export async function analyzeAudioVideo(
   if (kind === 'video' && plan.frames.length > 0) {
     const video = await analyzeVideo(filePath, probe.demuxer, {
       analyses: plan.frames,
-      keyframes: opts.keyframes,
+      keyframes: { maxDurationSec, ...opts.keyframes },
       thumbnailsDir: opts.thumbnailsDir,
       includeEmbeddings: opts.includeEmbeddings,
       ocrLang: opts.ocrLang,

@@ -16,6 +16,8 @@ export interface KeyframeOptions {
   maxFrames: number;
   /** Frames larger than this (either side) are scaled down before they are written. */
   maxSide: number;
+  /** Decoding stops here even if the header understated the length. */
+  maxDurationSec?: number;
   /** Called per keyframe as ffmpeg finds it (for progress). */
   onFrame?: (t: number) => void;
 }
@@ -51,7 +53,8 @@ export async function extractKeyframes(
   outDir: string,
   options: Partial<KeyframeOptions> & Partial<RunLimits> = {},
 ): Promise<Keyframe[]> {
-  const { sceneThreshold, maxFps, intervalSec, maxFrames, maxSide, onFrame, ...limits } = { ...defaultKeyframeOptions, ...options };
+  const { sceneThreshold, maxFps, intervalSec, maxFrames, maxSide, maxDurationSec, onFrame, ...limits } = { ...defaultKeyframeOptions, ...options };
+  const cap = maxDurationSec !== undefined ? ['-t', String(maxDurationSec + 1)] : [];
   const { ffmpeg } = resolveMediaTools();
   await mkdir(outDir, { recursive: true });
   const select = keyframeSelectExpression({ sceneThreshold, maxFps, intervalSec });
@@ -60,7 +63,7 @@ export async function extractKeyframes(
   let pending = '';
   const run = await runMediaTool(
     ffmpeg,
-    ['-nostdin', '-hide_banner', '-v', 'info', '-protocol_whitelist', 'file', '-f', demuxer, '-i', filePath,
+    ['-nostdin', '-hide_banner', '-v', 'info', '-protocol_whitelist', 'file', '-f', demuxer, '-i', filePath, ...cap,
       '-map', '0:v:0', '-an', '-sn', '-vf', `select='${select}',showinfo,${scale}`, '-vsync', 'vfr',
       '-frames:v', String(maxFrames), '-q:v', '3', path.join(outDir, 'kf-%05d.jpg')],
     {
