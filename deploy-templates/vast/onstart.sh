@@ -4,12 +4,12 @@
 # them); the agent's admin token arrives the same way as MEDIAFLEET_ADMIN_TOKEN, never in this script.
 set -eu
 mkdir -p /data
-export AGENT_HOST=0.0.0.0
-export AGENT_PORT="${AGENT_PORT:-{{agentPort}}}"
+export MEDIAFLEET_HOST=0.0.0.0
+export MEDIAFLEET_PORT="${MEDIAFLEET_PORT:-{{agentPort}}}"
+export MEDIAFLEET_DATA=/data
 export MEDIAFLEET_CONSOLE_ID="{{consoleId}}"
 export MEDIAFLEET_IDLE_TIMEOUT_S="{{idleTimeoutS}}"
 export MEDIAFLEET_DEADMAN_S="{{deadmanS}}"
 export MEDIAFLEET_SPEND_CAP_USD="{{spendCapUsd}}"
 cd /app
-nohup node /app/node_modules/tsx/dist/cli.mjs /app/agent/src/cli.ts serve \
-  --host "$AGENT_HOST" --port "$AGENT_PORT" --data /data >>/data/agent.log 2>&1 &
+nohup node /app/node_modules/tsx/dist/cli.mjs /app/agent/src/cli.ts serve >>/data/agent.log 2>&1 &

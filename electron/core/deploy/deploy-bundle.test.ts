@@ -34,7 +34,7 @@ describe('renderDeployBundle', () => {
     const files = Object.fromEntries(renderDeployBundle({ ...base, agentPort: 8181 }).map((f) => [f.path, f.content]));
     expect(files['Dockerfile.cpu']).toMatch(/^FROM node:20-bookworm-slim$/m);
     expect(files['Dockerfile.cpu']).toMatch(/^USER 1000:1000$/m);
-    expect(files['Dockerfile.cpu']).toMatch(/^HEALTHCHECK .*\n.*\/v1\/health/m);
+    expect(files['Dockerfile.cpu']).toMatch(/^HEALTHCHECK .*\n.*healthcheck.mjs/m);
     expect(files['compose.yaml']).toContain('image: mediafleet/agent:1.4.2');
     expect(files['nginx/upstream.conf']).toContain('server 127.0.0.1:8181;');
     expect(files['nginx/mediafleet.conf']).toContain('server_name agent1.example.org;');

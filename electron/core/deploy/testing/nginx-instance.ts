@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { quoteArgv } from '../../fleet/ssh/index.js';
 
 const run = promisify(execFile);
 export const nginxBinary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
@@ -51,14 +52,13 @@ export function createNginxInstance(siteConf: string): NginxInstance {
     ].join('\n'),
   );
   const args = ['-p', prefix, '-e', `${prefix}/logs/error.log`, '-c', mainConfPath];
-  const q = (s: string) => `'${s}'`;
   return {
     prefix,
     mainConfPath,
     siteConfPath,
     commands: {
-      test: [bin, ...args, '-t'].map(q).join(' '),
-      reload: [bin, ...args, '-s', 'reload'].map(q).join(' '),
+      test: quoteArgv([bin, ...args, '-t']),
+      reload: quoteArgv([bin, ...args, '-s', 'reload']),
     },
     async test() {
       try {
