@@ -199,8 +199,11 @@ async function waitForHealthy(target: DeployTarget, c: { id: string; port: numbe
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     checkAborted(opts.signal);
-    const state = (await target.docker.getContainer(c.id).inspect()).State;
-    if (!state.Running) {
+    const info = await target.docker.getContainer(c.id).inspect();
+    const state = info.State;
+    // With a restart policy a crashing agent shows as Restarting (or Running again between crashes).
+    if (!state.Running || state.Restarting || info.RestartCount > 0) {
+      await target.docker.getContainer(c.id).update({ RestartPolicy: { Name: 'no' } }).catch(() => {});
       const logs = await agentLogs(target.docker, c.id, 30).catch(() => '');
       throw new ConsoleError('DEPLOY_HEALTH_FAILED', `the new agent exited (code ${state.ExitCode}) before it became healthy.\n${logs.trim().slice(-1500)}`);
     }

@@ -2,7 +2,7 @@
 // `docker save` on this side piped into `docker load` on the server over the SSH connection, with byte
 // progress; with a registry the server pulls it.
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { ConsoleError } from '../contracts/define.js';
 
@@ -99,14 +99,19 @@ export async function transferImage(localDocker: Docker, image: string, loader: 
   const saved = (await localDocker.getImage(image).get()) as Readable;
   let bytes = 0;
   let lastReport = 0;
-  saved.on('data', (chunk: Buffer) => {
+  // Count bytes in a pass-through, so the stream stays paused until the loader starts reading it.
+  const counted = new PassThrough({ highWaterMark: 1024 * 1024 });
+  counted.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     if (bytes - lastReport >= 8 * 1024 * 1024) {
       lastReport = bytes;
       opts.onProgress?.({ phase: 'transfer', progress: Math.min(0.99, bytes / total), bytes, totalBytes: total });
     }
   });
-  const output = await loader.load(saved, { signal: opts.signal });
+  counted.pause();
+  saved.on('error', (e) => counted.destroy(e));
+  saved.pipe(counted);
+  const output = await loader.load(counted, { signal: opts.signal });
   if (!/Loaded image/i.test(output)) throw new ConsoleError('IMAGE_LOAD_FAILED', `docker load on the server did not load the image: ${output.slice(-500)}`);
   opts.onProgress?.({ phase: 'transfer', progress: 1, bytes, totalBytes: total, line: output.trim() });
   return { bytes };
