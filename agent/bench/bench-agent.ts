@@ -1,6 +1,7 @@
 // `npm run bench:agent [-- --json] [--rounds N] [--workers N]`: the image fixtures on this machine.
 //  1. the limit: analyzeFile in a plain loop in this process (models loaded once, one image at a time);
 //  2. the service: the same images through `serve` (a child process) over HTTP, all submitted at once;
+//     rounds of 1 and 2 alternate so that the machine's other load weighs on both alike;
 //  3. responsiveness: p99 of GET /v1/health and GET /v1/jobs/:id from 50 concurrent clients while the
 //     workers are busy (a bounded number of requests, loopback only);
 // plus per-analysis p50/p95 and the agent's peak RSS. Logs go to stderr; the table (or --json) to stdout.
@@ -46,24 +47,6 @@ function summarise(perAnalysis: Record<string, number[]>): Record<string, { p50_
   );
 }
 
-// 1. The limit: one process, one image at a time.
-log(`direct loop: ${images.length} images × ${rounds} rounds`);
-const analyzers = await loadAnalyzers();
-await analyzers.warmUpModels(analyses);
-const directPerAnalysis: Record<string, number[]> = {};
-const directSuite: number[] = [];
-const directStart = performance.now();
-for (let r = 0; r < rounds; r++) {
-  for (const image of images) {
-    const t0 = performance.now();
-    const doc = await analyzers.analyzeFile(image, { analyses, agent: { id: 'bench', version: agentVersion() } });
-    directSuite.push(performance.now() - t0);
-    for (const [k, ms] of Object.entries(doc.timings)) (directPerAnalysis[k] ??= []).push(ms);
-  }
-}
-const directMs = performance.now() - directStart;
-const directImagesPerHour = ((images.length * rounds) / directMs) * 3_600_000;
-
 // 2. The service over HTTP.
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-bench-'));
 const token = createTokenWithCli(dataDir, 'submit', 'bench');
@@ -88,35 +71,61 @@ interface JobBody {
   error?: { code: string; message: string };
 }
 
+/** Jobs run in submission order, so following them one at a time costs one light request per 50 ms instead of
+ * polling them all, which would take CPU from the agent being measured. */
 async function waitAll(ids: string[]): Promise<JobBody[]> {
-  const done = new Map<string, JobBody>();
-  while (done.size < ids.length) {
-    for (const id of ids) {
-      if (done.has(id)) continue;
+  const done: JobBody[] = [];
+  for (const id of ids) {
+    for (;;) {
       const job = (await (await fetch(`${agent.url}/v1/jobs/${id}`, { headers: auth })).json()) as JobBody;
       if (job.status === 'failed') throw new Error(`job ${id} failed: ${job.error?.code} ${job.error?.message}`);
-      if (job.status === 'succeeded' || job.status === 'canceled') done.set(id, job);
+      if (job.status === 'succeeded' || job.status === 'canceled') {
+        done.push(job);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 200));
   }
-  return ids.map((id) => done.get(id)!);
+  return done;
 }
 
 let report: Record<string, unknown>;
 try {
-  log(`through the API: ${images.length * rounds} jobs`);
-  const apiStart = performance.now();
-  const ids: string[] = [];
-  for (let r = 0; r < rounds; r++) for (const image of images) ids.push(await submit(image));
-  const jobs = await waitAll(ids);
-  const apiMs = performance.now() - apiStart;
-  const apiImagesPerHour = (ids.length / apiMs) * 3_600_000;
+  // Rounds alternate between the plain loop and the API, so a change in the machine's other load during the run
+  // affects both sides alike instead of skewing the ratio.
+  log('loading the models in this process for the plain loop');
+  const analyzers = await loadAnalyzers();
+  await analyzers.warmUpModels(analyses);
+  const directPerAnalysis: Record<string, number[]> = {};
+  const directSuite: number[] = [];
   const apiPerAnalysis: Record<string, number[]> = {};
   const apiSuite: number[] = [];
-  for (const job of jobs) {
-    for (const [k, ms] of Object.entries(job.result!.timings)) (apiPerAnalysis[k] ??= []).push(ms);
-    apiSuite.push(Date.parse(job.finishedAt!) - Date.parse(job.startedAt!));
+  let directMs = 0;
+  let apiMs = 0;
+  for (let r = 0; r < rounds; r++) {
+    log(`round ${r + 1}/${rounds}: plain loop, ${images.length} images`);
+    const directStart = performance.now();
+    for (const image of images) {
+      const t0 = performance.now();
+      const doc = await analyzers.analyzeFile(image, { analyses, agent: { id: 'bench', version: agentVersion() } });
+      directSuite.push(performance.now() - t0);
+      for (const [k, ms] of Object.entries(doc.timings)) (directPerAnalysis[k] ??= []).push(ms);
+    }
+    directMs += performance.now() - directStart;
+
+    log(`round ${r + 1}/${rounds}: through the API, ${images.length} jobs submitted at once`);
+    const apiStart = performance.now();
+    const ids: string[] = [];
+    for (const image of images) ids.push(await submit(image));
+    const jobs = await waitAll(ids);
+    apiMs += performance.now() - apiStart;
+    for (const job of jobs) {
+      for (const [k, ms] of Object.entries(job.result!.timings)) (apiPerAnalysis[k] ??= []).push(ms);
+      apiSuite.push(Date.parse(job.finishedAt!) - Date.parse(job.startedAt!));
+    }
   }
+  const directImagesPerHour = ((images.length * rounds) / directMs) * 3_600_000;
+  const apiImagesPerHour = ((images.length * rounds) / apiMs) * 3_600_000;
 
   // 3. Responsiveness while the workers are busy.
   log(`latency: ${clients} clients × ${requestsPerClient} requests while workers are busy`);
