@@ -134,18 +134,19 @@ export async function analyzeAudioVideo(
       doc.transcript = emptyTranscript(engine.id, modelName);
     } else {
       let hasSpeech = true;
+      let speech: { start: number; end: number }[] | undefined;
       try {
         await resolveVadModel({ manager });
-        const spans = await detectSpeech(audio.samples, { manager, signal });
+        speech = await detectSpeech(audio.samples, { manager, signal });
         models.vad = VAD_MODEL_ID;
-        hasSpeech = spans.length > 0;
+        hasSpeech = speech.length > 0;
         timings.vad = performance.now() - started;
       } catch (err) {
         // Without the VAD model every file goes to the engine; the gate only saves work.
         if (!(err instanceof AgentError && err.code === 'MODEL_MISSING')) throw err;
       }
       doc.transcript = hasSpeech
-        ? await engine.transcribe(audio, { signal, onProgress: (p) => progress('transcribe', p) })
+        ? await engine.transcribe(audio, { signal, speech, onProgress: (p) => progress('transcribe', p) })
         : emptyTranscript(engine.id, modelName);
     }
     timings.transcribe = performance.now() - started;

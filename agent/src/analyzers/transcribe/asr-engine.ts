@@ -11,6 +11,8 @@ export interface TranscribeOptions {
   onProgress?: (progress: number) => void;
   /** BCP-47-ish language hint ('en'); engines that cannot switch language ignore it. */
   language?: string;
+  /** Where voice activity detection found speech; window-based engines transcribe only these parts. */
+  speech?: { start: number; end: number }[];
 }
 
 export interface AsrEngine {

@@ -6,6 +6,7 @@ import { toPcm16, type DecodedAudio } from '../../media/av/decode-audio.js';
 import { defaultModelManager, type ModelManager } from '../../models/model-manager.js';
 import type { ModelManifest } from '../../models/model-manifest.js';
 import type { AsrEngine, EngineAvailability, TranscribeOptions } from './asr-engine.js';
+import { groupSpeechIntoChunks } from './speech-chunks.js';
 
 interface WhisperContext {
   transcribeData(
@@ -78,31 +79,43 @@ export function createWhisperCppEngine(opts: WhisperEngineOptions = {}): AsrEngi
       if (audio.samples.length === 0) {
         return { engine: 'whisper.cpp', model: manifest.id, language: manifest.language ?? 'en', text: '', segments: [] };
       }
-      const pcm = toPcm16(audio.samples);
       const language = manifest.language === 'multi' ? (topts.language ?? 'auto') : (manifest.language ?? 'en');
-      const job = ctx.transcribeData(pcm.buffer as ArrayBuffer, {
-        language,
-        maxThreads: opts.threads ?? 2,
-        onProgress: (p) => topts.onProgress?.(p / 100),
-      });
-      const onAbort = () => void job.stop();
-      topts.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        const result = await job.promise;
-        if (result.isAborted || topts.signal?.aborted) throw new AgentError('CANCELED');
-        const segments = result.segments
-          .map((s) => ({ start: s.t0 / 1000, end: s.t1 / 1000, text: s.text.trim() }))
-          .filter((s) => s.text.length > 0);
-        return {
-          engine: 'whisper.cpp',
-          model: manifest.id,
-          language: result.language ?? language,
-          text: segments.map((s) => s.text).join(' '),
-          segments,
-        };
-      } finally {
-        topts.signal?.removeEventListener('abort', onAbort);
+      // With voice activity known, only speech goes to the model; otherwise the whole file in one call.
+      const chunks = topts.speech && topts.speech.length > 0 ? groupSpeechIntoChunks(topts.speech, audio.durationSec) : [{ start: 0, end: audio.durationSec }];
+      const segments: TranscriptSection['segments'] = [];
+      let detected: string | undefined;
+      for (const [i, chunk] of chunks.entries()) {
+        if (topts.signal?.aborted) throw new AgentError('CANCELED');
+        const from = Math.floor(chunk.start * audio.sampleRate);
+        const to = Math.min(audio.samples.length, Math.ceil(chunk.end * audio.sampleRate));
+        const pcm = toPcm16(audio.samples.subarray(from, to));
+        const job = ctx.transcribeData(pcm.buffer as ArrayBuffer, {
+          language,
+          maxThreads: opts.threads ?? 2,
+          onProgress: (p) => topts.onProgress?.((i + p / 100) / chunks.length),
+        });
+        const onAbort = () => void job.stop();
+        topts.signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          const result = await job.promise;
+          if (result.isAborted || topts.signal?.aborted) throw new AgentError('CANCELED');
+          detected ??= result.language;
+          const offset = from / audio.sampleRate;
+          for (const s of result.segments) {
+            const text = s.text.trim();
+            if (text.length > 0) segments.push({ start: offset + s.t0 / 1000, end: offset + s.t1 / 1000, text });
+          }
+        } finally {
+          topts.signal?.removeEventListener('abort', onAbort);
+        }
       }
+      return {
+        engine: 'whisper.cpp',
+        model: manifest.id,
+        language: detected ?? language,
+        text: segments.map((s) => s.text).join(' '),
+        segments,
+      };
     },
   };
 }
