@@ -25,10 +25,20 @@ export interface SubmitJobRequest {
   onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
 }
 
+/** One progress/status event of a job as the agent streams it (SSE `GET /v1/jobs/:id/events`). */
+export interface AgentJobEvent {
+  status: string;
+  progress: number;
+  stage: string | null;
+  error?: { code: string; message: string };
+}
+
 /** What the analysis service needs from an agent; the HTTP client below is the real one. */
 export interface AgentPort {
   submitJob(request: SubmitJobRequest): Promise<{ id: string; status: string }>;
   getJob(jobId: string, signal?: AbortSignal): Promise<AgentJob>;
+  /** Yields the job's events until it ends; throws when the stream cannot be opened (callers then poll). */
+  followJob?(jobId: string, signal?: AbortSignal): AsyncIterable<AgentJobEvent>;
   cancelJob(jobId: string): Promise<void>;
 }
 
@@ -102,6 +112,34 @@ export class AgentHttpClient implements AgentPort {
       signal,
     });
     return (await this.readJson(response)) as AgentJob;
+  }
+
+  async *followJob(jobId: string, signal?: AbortSignal): AsyncIterable<AgentJobEvent> {
+    const response = await this.fetch(`/v1/jobs/${encodeURIComponent(jobId)}/events`, {
+      headers: { authorization: `Bearer ${this.endpoint.token}`, accept: 'text/event-stream' },
+      signal,
+    });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new ConsoleError('AGENT_NO_EVENTS', `the agent's event stream answered HTTP ${response.status}`);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      // Events are separated by a blank line; comments (": keep-alive") carry no data.
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).trimStart())
+          .join('\n');
+        if (data) yield JSON.parse(data) as AgentJobEvent;
+      }
+    }
   }
 
   async cancelJob(jobId: string): Promise<void> {

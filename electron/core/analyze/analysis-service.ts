@@ -130,6 +130,7 @@ export class AnalysisService {
         },
       });
       this.update(tracked, { stage: 'queued', progress: 0, jobId: accepted.id });
+      if (await this.followEvents(tracked, agent, accepted.id, signal)) return;
       for (;;) {
         if (signal.aborted) return;
         const job = await agent.getJob(accepted.id, signal);
@@ -141,6 +142,25 @@ export class AnalysisService {
       const code = err instanceof ConsoleError ? err.code : 'ANALYZE_FAILED';
       this.update(tracked, { stage: 'failed', error: { code, message: (err as Error).message }, finishedAt: this.now().toISOString() });
     }
+  }
+
+  /**
+   * Follows the agent's SSE stream; at the terminal status, fetches the job once for its result. Returns false
+   * when the stream is not available or breaks off, so the caller falls back to polling.
+   */
+  private async followEvents(tracked: Tracked, agent: AgentPort, jobId: string, signal: AbortSignal): Promise<boolean> {
+    if (!agent.followJob) return false;
+    try {
+      for await (const event of agent.followJob(jobId, signal)) {
+        if (['succeeded', 'failed', 'canceled'].includes(event.status)) {
+          return this.applyJob(tracked, await agent.getJob(jobId, signal));
+        }
+        this.applyJob(tracked, { id: jobId, ...event });
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+    }
+    return false;
   }
 
   /** Folds the agent's job state into the submission; true once the job is over. */
