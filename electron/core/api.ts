@@ -4,10 +4,12 @@
 import type { InvokeDef } from './contracts/define.js';
 import { analyzeContract } from './contracts/analyze.js';
 import { auditContract } from './contracts/audit.js';
+import { deployContract } from './contracts/deploy.js';
 import { healthContract } from './contracts/health.js';
 import { provisionContract } from './contracts/provision.js';
 import { serversContract } from './contracts/servers.js';
 import { shellContract } from './contracts/shell.js';
+import { sslContract } from './contracts/ssl.js';
 
 export * from './contracts/define.js';
 
@@ -19,6 +21,8 @@ export const consoleMethods: Record<string, InvokeDef> = {
   ...auditContract,
   ...shellContract,
   ...analyzeContract,
+  ...deployContract,
+  ...sslContract,
 };
 
 export type ConsoleMethodName = keyof typeof consoleMethods;

@@ -1,0 +1,145 @@
+// The deploy feature's provisioning steps (see provision/provision-step.ts): upload the rendered bundle,
+// bring the agent image onto the server, start the agent health-gated behind nginx, and register it with a
+// fresh admin token. Each step checks the server first, so a second run changes nothing.
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { ConsoleError } from '../contracts/define.js';
+import type { ProvisionStep, StepContext } from '../provision/provision-step.js';
+import { activeAgent, deployAgent, mintAgentToken, type AgentDeployConfig } from './agent-deployer.js';
+import { pullImage, transferImage } from './agent-image.js';
+import { parseDeployValues, renderDeployBundle, type DeployValuesInput } from './deploy-bundle.js';
+import { sshDeployTarget } from './ssh-deploy-target.js';
+
+export interface DeployStepsConfig {
+  values: DeployValuesInput;
+  /** The console's own Docker engine holding the built image (save | load path)... */
+  localDocker?: Docker;
+  /** ...or a registry the server pulls from. */
+  registryAuth?: { username: string; password: string; serveraddress: string };
+  bundleDir?: string;
+  /** Blue/green loopback ports for the agent. */
+  ports?: [number, number];
+}
+
+export const healthTokenSecret = (serverId: string) => `agent:health-token:${serverId}`;
+
+function deployConfig(cfg: DeployStepsConfig): AgentDeployConfig & { bundleDir: string } {
+  const v = parseDeployValues(cfg.values);
+  return {
+    bundleDir: cfg.bundleDir ?? v.installDir,
+    ports: cfg.ports ?? [v.agentPort, v.agentPort + 1],
+    dataVolume: 'mediafleet-agent-data',
+    envFilePath: v.envFilePath,
+    nginx: { upstreamPath: v.upstreamConfPath, testCommand: 'nginx -t', reloadCommand: 'systemctl reload nginx || nginx -s reload', publicPort: v.httpPort },
+  };
+}
+
+function target(ctx: StepContext) {
+  return sshDeployTarget(ctx.conn.client, { sudo: ctx.conn.target.user === 'root' ? '' : 'sudo -n' });
+}
+
+function bundleDigest(cfg: DeployStepsConfig): string {
+  const h = createHash('sha256');
+  for (const f of renderDeployBundle(cfg.values)) h.update(`${f.path}\0${f.mode}\0${f.content}\0`);
+  return h.digest('hex');
+}
+
+export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
+  const values = parseDeployValues(cfg.values);
+  const d = deployConfig(cfg);
+  const release = { image: values.agentImage, version: values.agentVersion };
+
+  const uploadBundle: ProvisionStep = {
+    id: 'deploy.upload-bundle',
+    title: 'Upload the deploy bundle (compose, nginx, systemd, Dockerfiles)',
+    async check(ctx) {
+      const r = await ctx.runAsRoot(`cat ${d.bundleDir}/.bundle-sha256 2>/dev/null || true`, { quiet: true });
+      const want = bundleDigest(cfg);
+      return { satisfied: r.stdout.trim() === want, detail: r.stdout.trim() ? 'bundle differs' : 'no bundle yet' };
+    },
+    async apply(ctx) {
+      for (const f of renderDeployBundle(cfg.values)) {
+        const path = `${d.bundleDir}/${f.path}`;
+        await ctx.runAsRoot(`mkdir -p "$(dirname '${path}')"`, { check: true, quiet: true });
+        await ctx.writeFileAsRoot(path, f.content, f.mode.toString(8).padStart(4, '0'));
+      }
+      // nginx: the site and the upstream the deployer rewrites; the env file exists (0600) but holds no
+      // secret the console must know: tokens live in the agent's own database.
+      await ctx.runAsRoot(
+        [
+          `mkdir -p "$(dirname '${values.upstreamConfPath}')" '${values.acmeWebroot}' "$(dirname '${values.envFilePath}')"`,
+          `[ -f '${values.upstreamConfPath}' ] || cp '${d.bundleDir}/nginx/upstream.conf' '${values.upstreamConfPath}'`,
+          `cp '${d.bundleDir}/nginx/mediafleet.conf' /etc/nginx/conf.d/mediafleet.conf`,
+          `[ -f '${values.envFilePath}' ] || install -m 0600 /dev/null '${values.envFilePath}'`,
+        ].join(' && '),
+        { check: true },
+      );
+      await ctx.writeFileAsRoot(`${d.bundleDir}/.bundle-sha256`, bundleDigest(cfg) + '\n', '0644');
+    },
+  };
+
+  const bringImage: ProvisionStep = {
+    id: 'deploy.agent-image',
+    title: `Bring the agent image ${release.image} onto the server`,
+    async check(ctx) {
+      const ok = await target(ctx).docker.getImage(release.image).inspect().then(() => true, () => false);
+      return { satisfied: ok, detail: ok ? 'image present' : 'image missing' };
+    },
+    async apply(ctx) {
+      const t = target(ctx);
+      if (cfg.localDocker) {
+        await transferImage(cfg.localDocker, release.image, t, {
+          signal: ctx.signal,
+          onProgress: (p) => p.bytes && ctx.log(`sent ${Math.round(p.bytes / 1e6)} MB of ~${Math.round((p.totalBytes ?? 0) / 1e6)} MB`),
+        });
+      } else {
+        await pullImage(t.docker, release.image, { signal: ctx.signal, auth: cfg.registryAuth, onProgress: (p) => p.line && ctx.log(p.line) });
+      }
+    },
+  };
+
+  const startAgent: ProvisionStep = {
+    id: 'deploy.start-agent',
+    title: `Start agent ${release.version} behind nginx (health-gated)`,
+    async check(ctx) {
+      const t = target(ctx);
+      const active = await activeAgent(t.docker);
+      if (!active || active.version !== release.version) return { satisfied: false, detail: active ? `running ${active.version}` : 'no agent running' };
+      const token = await ctx.vault.get(healthTokenSecret(ctx.server.id));
+      const r = await t.httpGet(d.nginx.publicPort, '/v1/health', token ? { authorization: `Bearer ${token}` } : {}).catch(() => ({ status: 0 }));
+      return { satisfied: r.status === 200, detail: `health through nginx: ${r.status}` };
+    },
+    async apply(ctx) {
+      const healthToken = (await ctx.vault.get(healthTokenSecret(ctx.server.id))) ?? undefined;
+      const r = await deployAgent(target(ctx), { ...d, healthToken }, release, {
+        signal: ctx.signal,
+        onProgress: (p) => p.line && ctx.log(p.line),
+      });
+      if (r.mintedHealthToken) await ctx.vault.set(healthTokenSecret(ctx.server.id), r.mintedHealthToken);
+    },
+  };
+
+  const registerAgent: ProvisionStep = {
+    id: 'deploy.register-agent',
+    title: 'Register the agent with a fresh admin token',
+    async check(ctx) {
+      const agents = ctx.agents.forServer(ctx.server.id);
+      const registered = agents.length > 0 && (await ctx.vault.has(`agent:admin-token:${agents[0].id}`));
+      return { satisfied: registered, detail: registered ? `agent ${agents[0].id}` : 'not registered' };
+    },
+    async apply(ctx) {
+      const t = target(ctx);
+      const active = await activeAgent(t.docker);
+      if (!active) throw new ConsoleError('AGENT_NOT_RUNNING', 'no agent container is running on this server');
+      const adminToken = await mintAgentToken(t.docker, active.id, 'admin', 'mediafleet-console', 'console admin');
+      const scheme = values.tls ? 'https' : 'http';
+      const port = values.tls ? values.httpsPort : values.httpPort;
+      const defaultPort = values.tls ? 443 : 80;
+      const baseUrl = `${scheme}://${values.domain}${port === defaultPort ? '' : `:${port}`}`;
+      const { agentId } = await ctx.registerAgent({ name: `${ctx.server.name ?? values.domain} agent`, baseUrl, adminToken });
+      ctx.log(`registered agent ${agentId} at ${baseUrl}`);
+    },
+  };
+
+  return [uploadBundle, bringImage, startAgent, registerAgent];
+}
