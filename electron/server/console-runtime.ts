@@ -38,6 +38,8 @@ export function createConsoleRuntime(options: ConsoleRuntimeOptions): ConsoleRun
   const events = new EventHub();
   const core = createConsoleCore({ storePath: join(options.dataDir, 'console.sqlite'), vault: options.vault });
   core.provision.events.on('operation', (event) => events.publish('operation', event));
+  core.shells.events.on('data', (event) => events.publish('shell:data', event));
+  core.shells.events.on('exit', (event) => events.publish('shell:exit', event));
   const localAgent = new LocalAgent({
     appRoot: options.appRoot,
     dataDir: join(options.dataDir, 'local-agent'),
