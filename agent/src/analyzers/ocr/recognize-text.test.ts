@@ -1,5 +1,9 @@
 // OCR on the real fixtures with the real engines: PP-OCRv4 (default) and tesseract.js (explicit language).
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrSection } from '../../contracts/result-document.js';
 import { decodeImage, type DecodedImage } from '../../media/decode-image.js';
@@ -73,6 +77,42 @@ describe('tesseract.js (explicit language)', () => {
     expect(cer).toBeLessThanOrEqual(0.1);
     expect(section.lines[0].text).toMatch(/Region-based segmentation/);
   });
+
+  it.skipIf(!findTesseractLangData('eng'))(
+    'ends an idle tesseract worker, so a process that never shuts it down still exits (skipped when no eng traineddata is installed)',
+    async () => {
+      const entry = fileURLToPath(new URL('./recognize-text.ts', import.meta.url));
+      const decode = fileURLToPath(new URL('../../media/decode-image.ts', import.meta.url));
+      const code = `
+        const { recognizeText } = await import(${JSON.stringify(entry)});
+        const { decodeImage } = await import(${JSON.stringify(decode)});
+        const { section } = await recognizeText(await decodeImage('${fixtures}/page.png'), 'eng');
+        console.log(section.lines.length);`;
+      const dir = await mkdtemp(join(tmpdir(), 'mediafleet-tesseract-'));
+      const script = join(dir, 'recognize-once.mts');
+      await writeFile(script, code);
+      const started = Date.now();
+      // A script file, not `-e`: `--input-type` would be inherited by tesseract's worker thread and break it.
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+        cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
+        env: { ...process.env, MEDIAFLEET_TESSERACT_IDLE_MS: '300' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      const exitCode = await new Promise<number | null>((resolve) => {
+        const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+        child.on('exit', (c) => {
+          clearTimeout(killer);
+          resolve(c);
+        });
+      });
+      await rm(dir, { recursive: true, force: true });
+      expect(exitCode).toBe(0);
+      expect(Number(out.trim())).toBeGreaterThan(3);
+      console.info(`tesseract child process exited on its own after ${Date.now() - started} ms`);
+    },
+  );
 
   it('refuses a language whose data is not installed, with MODEL_MISSING and no fallback', async () => {
     const lang = 'zzz';

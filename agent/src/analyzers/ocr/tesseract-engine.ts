@@ -107,8 +107,44 @@ export async function prepareForTesseract(image: DecodedImage): Promise<{ png: B
   return { png, scale };
 }
 
+/**
+ * tesseract.js runs in a worker thread that keeps the process alive and is not exposed to unref. An idle worker is
+ * ended after this long, so a CLI run exits on its own (callers that can should call `terminateTesseractWorkers`).
+ */
+const IDLE_MS = Number(process.env.MEDIAFLEET_TESSERACT_IDLE_MS ?? 5000);
+const inFlight = new Map<string, number>();
+const idleTimers = new Map<string, NodeJS.Timeout>();
+
+function markBusy(ocrLang: string): void {
+  clearTimeout(idleTimers.get(ocrLang));
+  idleTimers.delete(ocrLang);
+  inFlight.set(ocrLang, (inFlight.get(ocrLang) ?? 0) + 1);
+}
+
+function markIdle(ocrLang: string): void {
+  const left = (inFlight.get(ocrLang) ?? 1) - 1;
+  inFlight.set(ocrLang, left);
+  if (left > 0) return;
+  const timer = setTimeout(() => {
+    idleTimers.delete(ocrLang);
+    const worker = workers.get(ocrLang);
+    workers.delete(ocrLang);
+    void worker?.then((w) => w.terminate()).catch(() => undefined);
+  }, IDLE_MS);
+  timer.unref();
+  idleTimers.set(ocrLang, timer);
+}
+
 export async function recognizeWithTesseract(image: DecodedImage, ocrLang: string): Promise<OcrSection> {
-  const worker = await workerFor(ocrLang);
+  markBusy(ocrLang);
+  try {
+    return await recognizeWithWorker(await workerFor(ocrLang), image, ocrLang);
+  } finally {
+    markIdle(ocrLang);
+  }
+}
+
+async function recognizeWithWorker(worker: TesseractWorker, image: DecodedImage, ocrLang: string): Promise<OcrSection> {
   const { png, scale } = await prepareForTesseract(image);
   const { data } = await worker.recognize(png, {}, { text: true, blocks: true });
   const lines = (data.blocks ?? [])
@@ -136,6 +172,8 @@ export function loadedTesseractLangs(): string[] {
 
 /** Ends tesseract's worker threads so a CLI process can exit. */
 export async function terminateTesseractWorkers(): Promise<void> {
+  for (const timer of idleTimers.values()) clearTimeout(timer);
+  idleTimers.clear();
   const all = [...workers.values()];
   workers.clear();
   await Promise.all(all.map(async (w) => (await w.catch(() => undefined))?.terminate()));
