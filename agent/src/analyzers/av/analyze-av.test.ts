@@ -25,7 +25,7 @@ beforeAll(async () => {
   manager = await managerWithModels(['silero-vad']);
 });
 
-describe.skipIf(!findPocketsphinx())('analyzeAudioVideo on audio (skipped: Debian pocketsphinx not installed)', () => {
+describe.skipIf(!findPocketsphinx())('analyzeAudioVideo on audio (needs Debian pocketsphinx; skipped without it)', () => {
   it('transcribes jfk.wav with timestamps and a valid result document', async () => {
     const stages: string[] = [];
     const doc = await analyzeAudioVideo(jfk, wav, {
@@ -44,7 +44,7 @@ describe.skipIf(!findPocketsphinx())('analyzeAudioVideo on audio (skipped: Debia
     expect(doc.models).toMatchObject({ transcribe: expect.stringMatching(/^pocketsphinx\//), vad: 'silero-vad' });
     expect(stages).toEqual(expect.arrayContaining(['probe', 'audio', 'transcribe', 'done']));
     expect(doc.timings.transcribe).toBeGreaterThan(0);
-  });
+  }, 600_000);
 
   it('gives an empty transcript for silence, without running the engine', async () => {
     const silence = path.join(work, 'silence.wav');

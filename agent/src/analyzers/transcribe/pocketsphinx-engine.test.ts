@@ -55,7 +55,7 @@ function withCanonicalHeader(file: string): { file: string; extraHeaderBytes: nu
 
 const installed = findPocketsphinx() !== undefined;
 
-describe.skipIf(!installed)('PocketSphinx engine (skipped: Debian pocketsphinx/pocketsphinx-en-us not installed)', () => {
+describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + pocketsphinx-en-us; skipped without them)', () => {
   const engine = createPocketsphinxEngine();
   const results: Record<string, { agent: number; cli: number; cliOnOriginal?: number; xRealtime: number }> = {};
   let jfkTranscript: Awaited<ReturnType<typeof engine.transcribe>> | undefined;
@@ -97,7 +97,7 @@ describe.skipIf(!installed)('PocketSphinx engine (skipped: Debian pocketsphinx/p
       expect(w.word).not.toMatch(/^<|\(\d+\)$/);
     }
     expect(transcript.words?.map((w) => w.word).join(' ')).toBe(transcript.text);
-  });
+  }, 600_000);
 
   it('recognises most of the words overall (WER over all files below 50%)', () => {
     const values = Object.values(results);

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => releaseWhisperContexts());
 
-describe.skipIf(!available)('whisper.cpp engine (skipped: ../shared/models/for-tests-ggml-tiny.en.bin absent)', () => {
+describe.skipIf(!available)('whisper.cpp engine (needs ../shared/models/for-tests-ggml-tiny.en.bin; skipped without it)', () => {
   it('is chosen by model id, and never automatically for the test model', async () => {
     expect((await chooseAsrEngine(testModel, manager)).id).toBe('whisper.cpp');
     if (findPocketsphinx()) expect((await chooseAsrEngine(undefined, manager)).id).toBe('pocketsphinx');
@@ -49,5 +49,5 @@ describe.skipIf(!available)('whisper.cpp engine (skipped: ../shared/models/for-t
     // not decide the test; the untrained test model decodes to its token limit, so this is a ceiling, not a target.
     console.log(`whisper.cpp ${testModel}: ${(11 / seconds).toFixed(2)}x real time (wall), ${cpuSeconds.toFixed(1)} CPU s`);
     expect(cpuSeconds).toBeLessThan(90);
-  });
+  }, 600_000);
 });

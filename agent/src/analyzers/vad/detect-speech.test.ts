@@ -8,7 +8,7 @@ import { detectSpeech } from './detect-speech.js';
 const model = path.resolve('../shared/models/silero_vad.onnx');
 const jfk = path.resolve('../shared/fixtures/audio/jfk.wav');
 
-describe.skipIf(!existsSync(model))('Silero VAD (skipped: ../shared/models/silero_vad.onnx absent)', () => {
+describe.skipIf(!existsSync(model))('Silero VAD (needs ../shared/models/silero_vad.onnx; skipped without it)', () => {
   it('finds the speech in jfk.wav and nothing in the pauses', async () => {
     const audio = await decodeAudioForSpeech(jfk, 'wav');
     const cpuBefore = process.cpuUsage();
