@@ -30,7 +30,23 @@ export function TerminalPanel({ target }: { target: string }) {
         else sessionId = s.sessionId;
       })
       .catch((err) => setError(asErrorInfo(err)));
-    const input = term.onData((data) => sessionId && void client.invoke(writeShell, { sessionId, data }));
+    // Keystrokes must reach the shell in order: one write in flight at a time, the rest batched behind it
+    // (separate HTTP calls would race and swap characters).
+    let queued = '';
+    let writing = false;
+    const flush = async (): Promise<void> => {
+      if (writing || !sessionId || !queued) return;
+      writing = true;
+      const data = queued;
+      queued = '';
+      await client.invoke(writeShell, { sessionId, data }).catch((err) => setError(asErrorInfo(err)));
+      writing = false;
+      void flush();
+    };
+    const input = term.onData((data) => {
+      queued += data;
+      void flush();
+    });
     const resize = term.onResize(({ cols, rows }) => sessionId && void client.invoke(resizeShell, { sessionId, cols, rows }));
     return () => {
       disposed = true;
