@@ -42,3 +42,12 @@ describe.skipIf(!existsSync(model))('Silero VAD (needs ../shared/models/silero_v
     await expect(detectSpeech(new Float32Array(16000), { manager })).rejects.toMatchObject({ code: 'MODEL_MISSING' });
   });
 });
+
+describe.skipIf(!existsSync(model))('Silero VAD reuse (needs ../shared/models/silero_vad.onnx; skipped without it)', () => {
+  it('gives the same spans when the cached detector is reused across files', async () => {
+    const audio = await decodeAudioForSpeech(jfk, 'wav');
+    const first = await detectSpeech(audio.samples, { modelPath: model });
+    await detectSpeech(new Float32Array(SPEECH_SAMPLE_RATE * 3), { modelPath: model });
+    expect(await detectSpeech(audio.samples, { modelPath: model })).toEqual(first);
+  });
+});

@@ -3,7 +3,7 @@
 import { AgentError } from '../../errors.js';
 import { SPEECH_SAMPLE_RATE } from '../../media/av/decode-audio.js';
 import { defaultModelManager, type ModelManager } from '../../models/model-manager.js';
-import { loadSherpaOnnx } from '../../runtimes/sherpa/sherpa-onnx.js';
+import { loadSherpaOnnx, type SherpaVad, type SherpaVadConfig } from '../../runtimes/sherpa/sherpa-onnx.js';
 
 export const VAD_MODEL_ID = 'silero-vad';
 
@@ -32,31 +32,46 @@ export async function resolveVadModel(opts: Pick<VadOptions, 'modelPath' | 'mana
   return files['silero_vad.onnx'];
 }
 
+/**
+ * Loading the model costs ~100 ms, more than detecting speech in a minute of audio, so detectors are kept per
+ * configuration and reset between files. The detection loop below is synchronous, so two calls never interleave.
+ */
+const detectors = new Map<string, SherpaVad>();
+
+function detectorFor(config: SherpaVadConfig, bufferSec: number): SherpaVad {
+  const key = JSON.stringify([config, bufferSec]);
+  let vad = detectors.get(key);
+  if (!vad) {
+    try {
+      vad = new (loadSherpaOnnx().Vad)(config, bufferSec);
+    } catch (err) {
+      throw new AgentError('MODEL_MISSING', `cannot load the VAD model ${config.sileroVad.model}: ${(err as Error).message}`);
+    }
+    detectors.set(key, vad);
+  }
+  vad.reset();
+  return vad;
+}
+
 export async function detectSpeech(samples: Float32Array, opts: VadOptions = {}): Promise<SpeechSpan[]> {
   const model = await resolveVadModel(opts);
-  const sherpa = loadSherpaOnnx();
-  let vad;
-  try {
-    vad = new sherpa.Vad(
-      {
-        sileroVad: {
-          model,
-          threshold: opts.threshold ?? 0.5,
-          minSilenceDuration: opts.minSilenceSec ?? 0.25,
-          minSpeechDuration: opts.minSpeechSec ?? 0.25,
-          windowSize: WINDOW,
-          maxSpeechDuration: opts.maxSpeechSec ?? 20,
-        },
-        sampleRate: SPEECH_SAMPLE_RATE,
-        numThreads: 1,
-        debug: 0,
+  const vad = detectorFor(
+    {
+      sileroVad: {
+        model,
+        threshold: opts.threshold ?? 0.5,
+        minSilenceDuration: opts.minSilenceSec ?? 0.25,
+        minSpeechDuration: opts.minSpeechSec ?? 0.25,
+        windowSize: WINDOW,
+        maxSpeechDuration: opts.maxSpeechSec ?? 20,
       },
-      // Buffer must hold the longest segment the detector may emit before we pop it.
-      (opts.maxSpeechSec ?? 20) + 10,
-    );
-  } catch (err) {
-    throw new AgentError('MODEL_MISSING', `cannot load the VAD model ${model}: ${(err as Error).message}`);
-  }
+      sampleRate: SPEECH_SAMPLE_RATE,
+      numThreads: 1,
+      debug: 0,
+    },
+    // Buffer must hold the longest segment the detector may emit before we pop it.
+    (opts.maxSpeechSec ?? 20) + 10,
+  );
   const spans: SpeechSpan[] = [];
   const drain = () => {
     while (!vad.isEmpty()) {
