@@ -203,9 +203,13 @@ async function waitForHealthy(target: DeployTarget, c: { id: string; port: numbe
     const state = info.State;
     // With a restart policy a crashing agent shows as Restarting (or Running again between crashes).
     if (!state.Running || state.Restarting || info.RestartCount > 0) {
-      await target.docker.getContainer(c.id).update({ RestartPolicy: { Name: 'no' } }).catch(() => {});
+      // Stop the restart loop and let the current run end, so the exit code is the crash's, not a restart's.
+      const handle = target.docker.getContainer(c.id);
+      await handle.update({ RestartPolicy: { Name: 'no' } }).catch(() => {});
+      const waited = (await Promise.race([handle.wait().catch(() => undefined), sleep(20_000).then(() => undefined)])) as { StatusCode?: number } | undefined;
+      const exitCode = waited?.StatusCode ?? state.ExitCode;
       const logs = await agentLogs(target.docker, c.id, 30).catch(() => '');
-      throw new ConsoleError('DEPLOY_HEALTH_FAILED', `the new agent exited (code ${state.ExitCode}) before it became healthy.\n${logs.trim().slice(-1500)}`);
+      throw new ConsoleError('DEPLOY_HEALTH_FAILED', `the new agent exited (code ${exitCode}) before it became healthy.\n${logs.trim().slice(-1500)}`);
     }
     try {
       const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
