@@ -8,6 +8,8 @@ import { AnalysisName, type FailedFile, type ResultDocument } from './contracts/
 import { AgentError, toErrorInfo } from './errors.js';
 import { agentVersion, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import type { AnalyzeFileOptions } from './jobs/analyzer-port.js';
+import { toSrt, toVtt } from './analyzers/transcribe/subtitles.js';
 import { registerModelCommands } from './models/models-cli.js';
 import { openDatabase } from './store/database.js';
 import { tokenScopes, TokensRepository, type TokenScope } from './store/tokens-repository.js';
@@ -45,6 +47,45 @@ function parseWorkers(value: string): number {
   return n;
 }
 
+const outputFormats = ['json', 'srt', 'vtt'] as const;
+type OutputFormat = (typeof outputFormats)[number];
+
+interface AnalyzeCliOptions {
+  analyses?: string[];
+  ocrLang?: string;
+  asrEngine?: string;
+  format: OutputFormat;
+  includeEmbeddings?: boolean;
+}
+
+/**
+ * Prints the results; returns whether every file succeeded. JSON keeps failures in place; SRT/VTT print each
+ * file's subtitles (separated by a `# file` line on stderr when there are several) and report on stderr any
+ * file that failed or has no transcript.
+ */
+function writeAnalyzeOutput(output: Array<ResultDocument | FailedFile>, format: OutputFormat): boolean {
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify(output, null, 2) + '\n');
+    return output.every((entry) => !('error' in entry));
+  }
+  let ok = true;
+  for (const entry of output) {
+    if ('error' in entry) {
+      ok = false;
+      process.stderr.write(`error: ${entry.file}: ${entry.error.code}: ${entry.error.message}\n`);
+      continue;
+    }
+    if (!entry.transcript) {
+      ok = false;
+      process.stderr.write(`error: ${entry.file}: NOT_FOUND: there is no transcript for this file (ask for --analyses transcribe on audio or video)\n`);
+      continue;
+    }
+    if (output.length > 1) process.stderr.write(`# ${entry.file}\n`);
+    process.stdout.write(format === 'srt' ? toSrt(entry.transcript) : toVtt(entry.transcript));
+  }
+  return ok;
+}
+
 export function buildProgram(): Command {
   const program = new Command('mediafleet-agent')
     .description('Mediafleet agent: analyse images with local models, serve the HTTP API')
@@ -54,37 +95,46 @@ export function buildProgram(): Command {
 
   program
     .command('analyze')
-    .description('Analyse files and print a JSON array of result documents, in input order')
+    .description('Analyse files and print a JSON array of result documents, in input order (or their transcripts as SRT/VTT)')
     .argument('<file...>', 'media files')
-    .option('--analyses <list>', 'comma list: nsfw,faces,pose,ocr (default: all image analyses)', parseAnalyses)
+    .option('--analyses <list>', `comma list: ${AnalysisName.options.join(',')} (default: all image analyses; transcript for audio/video)`, parseAnalyses)
     .option('--ocr-lang <code>', 'OCR language (e.g. eng, chi_sim)')
+    .option('--asr-engine <name>', "speech engine: 'pocketsphinx', 'whisper.cpp' or an ASR model id (default: the best installed)")
+    .addOption(new Option('--format <format>', 'output: json, or the transcript as srt / vtt').choices(outputFormats).default('json'))
     .option('--include-embeddings', 'keep face embedding vectors in the output')
-    .action(async (files: string[], opts: { analyses?: string[]; ocrLang?: string; includeEmbeddings?: boolean }) => {
+    .action(async (files: string[], opts: AnalyzeCliOptions) => {
       routeConsoleToStderr();
       const { loadAnalyzers } = await import('./jobs/analyzer-port.js');
       const analyzers = await loadAnalyzers();
       const config = loadConfig();
       const output: Array<ResultDocument | FailedFile> = [];
-      let failed = false;
-      for (const file of files) {
-        try {
-          if (!fs.existsSync(file)) throw new AgentError('FILE_NOT_FOUND', `no such file: ${file}`);
-          const result = await analyzers.analyzeFile(path.resolve(file), {
-            analyses: opts.analyses,
-            ocrLang: opts.ocrLang,
-            includeEmbeddings: opts.includeEmbeddings === true,
-            agent: { id: config.agentId, version: agentVersion() },
-          });
-          output.push({ ...result, file, faces: opts.includeEmbeddings ? result.faces : result.faces?.map(({ embedding: _e, ...face }) => face) });
-        } catch (err) {
-          failed = true;
-          const info = toErrorInfo(err);
-          output.push({ file, error: info.code === 'INTERNAL' ? { code: 'INTERNAL', message: 'the analysis failed unexpectedly' } : info });
-          if (info.code === 'INTERNAL') console.error(err);
+      try {
+        for (const file of files) {
+          try {
+            if (!fs.existsSync(file)) throw new AgentError('FILE_NOT_FOUND', `no such file: ${file}`);
+            // asrEngine is not in the port's option type yet; the port forwards every option to analyzeFile,
+            // which hands them to the audio/video analyzer.
+            const options: AnalyzeFileOptions & { asrEngine?: string } = {
+              analyses: opts.analyses,
+              ocrLang: opts.ocrLang,
+              asrEngine: opts.asrEngine,
+              includeEmbeddings: opts.includeEmbeddings === true,
+              agent: { id: config.agentId, version: agentVersion() },
+            };
+            const result = await analyzers.analyzeFile(path.resolve(file), options);
+            output.push({ ...result, file, faces: opts.includeEmbeddings ? result.faces : result.faces?.map(({ embedding: _e, ...face }) => face) });
+          } catch (err) {
+            const info = toErrorInfo(err);
+            output.push({ file, error: info.code === 'INTERNAL' ? { code: 'INTERNAL', message: 'the analysis failed unexpectedly' } : info });
+            if (info.code === 'INTERNAL') console.error(err);
+          }
         }
+      } finally {
+        // Model runtimes (tesseract workers, etc.) keep the event loop alive; end them so the process exits.
+        const { shutdownAnalyzers } = await import('./analyzers/analyze-file.js');
+        await shutdownAnalyzers();
       }
-      process.stdout.write(JSON.stringify(output, null, 2) + '\n');
-      process.exitCode = failed ? EXIT_FAILED : 0;
+      process.exitCode = writeAnalyzeOutput(output, opts.format) ? 0 : EXIT_FAILED;
     });
 
   program
