@@ -112,9 +112,7 @@ export function buildProgram(): Command {
         for (const file of files) {
           try {
             if (!fs.existsSync(file)) throw new AgentError('FILE_NOT_FOUND', `no such file: ${file}`);
-            // asrEngine is not in the port's option type yet; the port forwards every option to analyzeFile,
-            // which hands them to the audio/video analyzer.
-            const options: AnalyzeFileOptions & { asrEngine?: string } = {
+            const options: AnalyzeFileOptions = {
               analyses: opts.analyses,
               ocrLang: opts.ocrLang,
               asrEngine: opts.asrEngine,

@@ -28,6 +28,8 @@ export const SubmitFields = z.object({
     }),
   priority: JobPriority.optional(),
   ocrLang: z.string().regex(/^[a-z]{2,3}([_+-][a-zA-Z]{2,8})*$/, 'a language code such as eng or chi_sim').optional(),
+  // Checked against the installed engines by the analyzer (BAD_REQUEST naming the known ones); here only its shape.
+  asrEngine: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "an engine name such as pocketsphinx, whisper.cpp or an ASR model id").optional(),
   includeEmbeddings: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
   timeoutMs: z.coerce.number().int().min(100).optional(),
 });

@@ -43,6 +43,7 @@ port.on('message', (message: ToWorker) => {
       const result = await analyzers.analyzeFile(message.inputPath, {
         analyses: message.options.analyses,
         ocrLang: message.options.ocrLang,
+        asrEngine: message.options.asrEngine,
         // Always: the queue stores every vector for face search, then drops it unless the client asked.
         includeEmbeddings: true,
         signal: controller.signal,

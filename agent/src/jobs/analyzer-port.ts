@@ -10,6 +10,7 @@ export interface AnalyzeProgress {
 export interface AnalyzeFileOptions {
   analyses?: string[];
   ocrLang?: string;
+  asrEngine?: string;
   includeEmbeddings?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: unknown) => void;

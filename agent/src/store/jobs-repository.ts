@@ -12,6 +12,8 @@ const priorityRank: Record<JobPriority, number> = { interactive: 0, batch: 1 };
 export interface JobOptions {
   analyses?: string[];
   ocrLang?: string;
+  /** Speech engine for audio/video ('pocketsphinx', 'whisper.cpp' or an ASR model id); default: the best installed. */
+  asrEngine?: string;
   includeEmbeddings?: boolean;
 }
 

@@ -38,7 +38,7 @@ export const analyzeRoute = (services: AgentServices): FastifyPluginAsyncZod =>
             priority: 'interactive',
             inputPath: upload.path,
             fileName: upload.fileName,
-            options: { analyses: fields.analyses, ocrLang: fields.ocrLang, includeEmbeddings: fields.includeEmbeddings },
+            options: { analyses: fields.analyses, ocrLang: fields.ocrLang, asrEngine: fields.asrEngine, includeEmbeddings: fields.includeEmbeddings },
             timeoutMs: fields.timeoutMs,
           }).job.id;
         } catch (err) {

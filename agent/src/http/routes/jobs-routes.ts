@@ -29,7 +29,7 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
           summary: 'Submit media for analysis',
           description:
             'multipart/form-data: the media in field `file`; optional text fields `analyses` (comma list), `priority` ' +
-            '(interactive|batch), `ocrLang`, `includeEmbeddings`, `timeoutMs`. Header `Idempotency-Key` makes retries safe.',
+            '(interactive|batch), `ocrLang`, `asrEngine`, `includeEmbeddings`, `timeoutMs`. Header `Idempotency-Key` makes retries safe.',
           consumes: ['multipart/form-data'],
           headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
           response: { 202: JobAccepted, 400: ErrorBody, 413: ErrorBody, 429: ErrorBody },
@@ -50,7 +50,7 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
             idempotencyKey,
             inputPath: upload.path,
             fileName: upload.fileName,
-            options: { analyses: fields.analyses, ocrLang: fields.ocrLang, includeEmbeddings: fields.includeEmbeddings },
+            options: { analyses: fields.analyses, ocrLang: fields.ocrLang, asrEngine: fields.asrEngine, includeEmbeddings: fields.includeEmbeddings },
             timeoutMs: fields.timeoutMs,
           });
         } catch (err) {
