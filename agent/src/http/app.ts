@@ -14,6 +14,7 @@ import { facesRoutes } from './routes/faces-routes.js';
 import { jobsRoutes } from './routes/jobs-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { tokensRoutes } from './routes/tokens-routes.js';
+import { keyframeRoutes } from './routes/keyframe-routes.js';
 import { transcriptRoutes } from './routes/transcript-routes.js';
 import type { AgentServices } from './services.js';
 
@@ -49,6 +50,7 @@ export async function buildApp(services: AgentServices, logger: Logger): Promise
   await app.register(systemRoutes(services, metrics));
   await app.register(jobsRoutes(services));
   await app.register(transcriptRoutes(services));
+  await app.register(keyframeRoutes(services));
   await app.register(analyzeRoute(services));
   await app.register(facesRoutes(services));
   await app.register(tokensRoutes(services));

@@ -15,6 +15,7 @@ import { FacesRepository } from '../store/faces-repository.js';
 import { JobsRepository } from '../store/jobs-repository.js';
 import { TokensRepository } from '../store/tokens-repository.js';
 import { buildApp } from './app.js';
+import { thumbnailsRoot } from './thumbnails.js';
 import type { AgentServices } from './services.js';
 
 
@@ -52,7 +53,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
   const pool = new WorkerPool({
     size: config.workers,
     workerUrl: options.workerUrl ?? defaultWorkerUrl,
-    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? config.warmUp },
+    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? config.warmUp, thumbnailsRoot: thumbnailsRoot(config.dataDir) },
     logger,
   });
   pool.start();

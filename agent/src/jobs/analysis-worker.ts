@@ -1,5 +1,6 @@
 // Worker thread entry: loads the models once, then runs one job at a time with `analyzeFile`, so inference never
 // blocks the HTTP event loop.
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AgentError, toErrorInfo, type ErrorCode } from '../errors.js';
 import { loadAnalyzers, normaliseProgress } from './analyzer-port.js';
@@ -44,6 +45,7 @@ port.on('message', (message: ToWorker) => {
         analyses: message.options.analyses,
         ocrLang: message.options.ocrLang,
         asrEngine: message.options.asrEngine,
+        thumbnailsDir: init.thumbnailsRoot ? path.join(init.thumbnailsRoot, message.jobId) : undefined,
         // Always: the queue stores every vector for face search, then drops it unless the client asked.
         includeEmbeddings: true,
         signal: controller.signal,

@@ -11,6 +11,8 @@ export interface AnalyzeFileOptions {
   analyses?: string[];
   ocrLang?: string;
   asrEngine?: string;
+  /** Video: where keyframe thumbnails are written. */
+  thumbnailsDir?: string;
   includeEmbeddings?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: unknown) => void;
