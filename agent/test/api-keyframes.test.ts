@@ -21,7 +21,7 @@ async function getJpeg(url: string, token: string | undefined): Promise<{ status
 
 describe.skipIf(skipReason !== '')(`keyframe thumbnails over HTTP${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let t: TestAgent;
-  let videoJob: any;
+  let videoJob: { id: string; status: string; error?: unknown; result: { timeline: Array<{ t: number; thumbnail?: string }> } };
   let imageJobId: string;
   beforeAll(async () => {
     t = await startTestAgent();
@@ -36,7 +36,7 @@ describe.skipIf(skipReason !== '')(`keyframe thumbnails over HTTP${skipReason ? 
 
   it('every keyframe in the timeline has a thumbnail, served as a JPEG from the job', async () => {
     expect(videoJob.status, JSON.stringify(videoJob.error)).toBe('succeeded');
-    const timeline = videoJob.result.timeline as Array<{ t: number; thumbnail?: string }>;
+    const timeline = videoJob.result.timeline;
     expect(timeline.length).toBeGreaterThan(0);
     for (const [n, entry] of timeline.entries()) {
       expect(entry.thumbnail).toMatch(/^kf-\d{4}-\d+ms\.jpg$/);
