@@ -3,7 +3,7 @@
 // iptables (the build machines allow nothing else), and stops it again in `stop()`. Also loads the stand-in
 // for the production base image (debootstrap + host node, see make-node-base-image.sh), cached as a tarball.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -85,7 +85,14 @@ export async function startTestDockerEngine(root = '/var/tmp/mediafleet-dockerd'
           r();
         });
       });
-      rmSync(root, { recursive: true, force: true });
+      // dockerd leaves its default netns bind-mounted under exec-root; unmount before deleting.
+      const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(root));
+      for (const m of mounts.reverse()) await run('umount', ['-l', m]).catch(() => {});
+      try {
+        rmSync(root, { recursive: true, force: true });
+      } catch (err) {
+        console.warn(`could not remove ${root}: ${(err as Error).message}`);
+      }
     },
   };
 }
