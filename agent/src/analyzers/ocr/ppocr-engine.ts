@@ -30,7 +30,10 @@ let loaded = false;
 export function loadPpOcr(): Promise<OcrInstance> {
   ocrReady ??= (async () => {
     const { default: Ocr } = await import('@gutenye/ocr-node');
-    const ocr = (await Ocr.create()) as OcrInstance;
+    // onnxruntime uses every core by default; the agent runs one analysis per worker thread and keeps a core for
+    // the HTTP side, so each session gets MEDIAFLEET_ONNX_THREADS intra-op threads (default 1).
+    const threads = Math.max(1, Number(process.env.MEDIAFLEET_ONNX_THREADS ?? 1) || 1);
+    const ocr = (await Ocr.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } })) as OcrInstance;
     loaded = true;
     return ocr;
   })().catch((err: unknown) => {
