@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultDocument, type Face } from '../contracts/result-document.js';
 import { sha256OfFile } from '../media/sniff-media.js';
 import { analyzeFile, describeInstalledModels, shutdownAnalyzers, warmUpModels } from './analyze-file.js';
+import { cosineSimilarity as cosine } from './faces/cosine-similarity.js';
 
 const fixtures = '/work/shared/fixtures';
 const agent = { id: 'test-agent', version: '0.0.0-test' };
@@ -51,17 +52,6 @@ function mainFaces(faces: Face[]): Face[] {
   return faces.filter((f) => area(f) >= largest / 4);
 }
 
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 describe('result documents for the image fixtures', () => {
   it.each(imageNames)('%s: a valid document with media facts from the content, timings and models', async (name) => {

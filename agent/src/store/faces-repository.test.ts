@@ -2,7 +2,8 @@
 // within its tenant.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from './database.js';
-import { FacesRepository, cosineSimilarity } from './faces-repository.js';
+import { FacesRepository } from './faces-repository.js';
+import { cosineSimilarity } from '../analyzers/faces/cosine-similarity.js';
 
 let db: Db;
 let hasVec: boolean;

@@ -2,6 +2,7 @@
 // in SQL, otherwise by an exact scan in JS. Every query is filtered by tenant.
 import type { Box } from '../contracts/result-document.js';
 import type { Db } from './database.js';
+import { cosineSimilarity } from '../analyzers/faces/cosine-similarity.js';
 
 export interface StoredFace {
   id: string;
@@ -56,17 +57,6 @@ export function blobToVector(blob: Buffer): Float32Array {
   return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 }
 
-export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
 
 export class FacesRepository {
   constructor(

@@ -1,6 +1,7 @@
 // The video summary from its timeline: worst moderation verdict and when, how many persons at most and when,
 // distinct persons (face embeddings clustered across keyframes) with first/last seen, and the text seen.
 import type { Face, NsfwVerdict } from '../../contracts/result-document.js';
+import { cosineSimilarity as cosine } from '../faces/cosine-similarity.js';
 
 export interface TimelinePoint {
   t: number;
@@ -20,18 +21,6 @@ export interface VideoSummaryData {
 }
 
 const severity: Record<NsfwVerdict, number> = { safe: 0, suggestive: 1, explicit: 2 };
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
-}
 
 /** Persons visible in a keyframe: the larger of faces found and bodies found (faces are missed from behind). */
 export function personsIn(point: TimelinePoint): number {
