@@ -1,6 +1,7 @@
 // What the queue needs from the models side (`analyzers/analyze-file.ts`), loaded lazily so that the HTTP side
 // and the CLI's usage errors never pay for loading tfjs, onnxruntime and the models.
 import type { AnalysisName, ResultDocument } from '../contracts/result-document.js';
+import type { ModelDescription } from '../analyzers/image-analyzer.js';
 
 export interface AnalyzeProgress {
   stage: string;
@@ -19,14 +20,8 @@ export interface AnalyzeFileOptions {
   agent: { id: string; version: string };
 }
 
-export interface InstalledModel {
-  id: string;
-  analysis: string;
-  runtime: string;
-  installed: boolean;
-  loaded: boolean;
-  bytes: number;
-}
+/** What the analyzers report about each model (installed, loaded, size). */
+export type InstalledModel = ModelDescription;
 
 export interface Analyzers {
   analyzeFile(path: string, options: AnalyzeFileOptions): Promise<ResultDocument>;
