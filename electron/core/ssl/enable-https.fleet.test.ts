@@ -13,7 +13,8 @@ import { createNginxInstance, nginxBinary, type NginxInstance } from '../deploy/
 import { enableHttps, type EnableHttpsOptions } from './enable-https.js';
 import { inMemoryAttemptLog } from './issuance-policy.js';
 import { localShell } from './testing/local-shell.js';
-import { challtestsrvBinary, freeLoopbackPort, pebbleBinary, startPebble, type PebbleServer } from './testing/pebble.js';
+import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from './testing/pebble.js';
+import { freeLoopbackPort } from '../testing/free-loopback-port.js';
 
 const certbotBinary = ['/usr/bin/certbot'].find((p) => existsSync(p));
 const ready = Boolean(pebbleBinary && challtestsrvBinary && certbotBinary && nginxBinary);

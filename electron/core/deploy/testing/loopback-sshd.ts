@@ -2,10 +2,10 @@
 // test, so deploy code runs over a genuine SSH connection to this machine's Docker engine and nginx.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
+import { freeLoopbackPort } from '../../testing/free-loopback-port.js';
 
 export const sshdBinary = ['/usr/sbin/sshd'].find((p) => existsSync(p));
 
@@ -16,17 +16,6 @@ export interface LoopbackSshd {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 export async function startLoopbackSshd(): Promise<LoopbackSshd> {
   if (!sshdBinary) throw new Error('sshd is not installed (Debian package openssh-server)');
   const dir = mkdtempSync(join(tmpdir(), 'mf-sshd-'));
@@ -34,7 +23,7 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   writeFileSync(
     join(dir, 'sshd_config'),
     [

@@ -3,9 +3,9 @@
 // test's nginx listens. Authorization reuse is off so each order really fetches the challenge file.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '../../testing/free-loopback-port.js';
 
 export const pebbleBinary = ['/usr/bin/pebble'].find((p) => existsSync(p));
 export const challtestsrvBinary = ['/usr/bin/pebble-challtestsrv'].find((p) => existsSync(p));
@@ -17,17 +17,6 @@ export interface PebbleServer {
   /** PEM of the self-signed cert on Pebble's own HTTPS endpoint (for REQUESTS_CA_BUNDLE). */
   endpointCaPath: string;
   stop(): Promise<void>;
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 function waitForExitOrDelay(child: ChildProcess, name: string, getLog: () => string): Promise<void> {
