@@ -22,16 +22,28 @@ export async function startTestAgent(
   options: { workerUrl?: URL; warmUp?: string[]; dataDir?: string } = {},
 ): Promise<TestAgent> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-agent-test-'));
-  const config = loadConfig({ host: '127.0.0.1', port: 0, dataDir, workers: 1, logLevel: 'warn', ...overrides }, {});
-  const agent = await startAgent(config, createLogger(config.logLevel), { workerUrl: options.workerUrl, warmUp: options.warmUp });
+  const config = loadConfig(
+    { host: '127.0.0.1', port: 0, dataDir, workers: 1, logLevel: 'warn', ...overrides },
+    {},
+  );
+  const agent = await startAgent(config, createLogger(config.logLevel), {
+    workerUrl: options.workerUrl,
+    warmUp: options.warmUp,
+  });
   const { tokens } = agent.services;
-  const make = (scope: 'admin' | 'submit' | 'read', tenant: string): string => tokens.create({ scope, tenant }).token;
+  const make = (scope: 'admin' | 'submit' | 'read', tenant: string): string =>
+    tokens.create({ scope, tenant }).token;
   await agent.pool.whenReady();
   return {
     agent,
     url: agent.url,
     dataDir,
-    tokens: { admin: make('admin', 'acme'), submit: make('submit', 'acme'), read: make('read', 'acme'), otherTenant: make('submit', 'globex') },
+    tokens: {
+      admin: make('admin', 'acme'),
+      submit: make('submit', 'acme'),
+      read: make('read', 'acme'),
+      otherTenant: make('submit', 'globex'),
+    },
     close: async () => {
       await agent.close(2000);
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -39,10 +51,18 @@ export async function startTestAgent(
   };
 }
 
-export function mediaForm(content: Buffer | string, fields: Record<string, string> = {}, fileName = 'media.bin'): FormData {
+export function mediaForm(
+  content: Buffer | string,
+  fields: Record<string, string> = {},
+  fileName = 'media.bin',
+): FormData {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content)]), fileName);
+  form.append(
+    'file',
+    new Blob([new Uint8Array(typeof content === 'string' ? Buffer.from(content) : content)]),
+    fileName,
+  );
   return form;
 }
 
@@ -53,8 +73,13 @@ export async function api(
   route: string,
   body?: FormData | object,
   headers: Record<string, string> = {},
+  // Tests read whatever JSON a route answers and assert on its fields; a typed body would need a cast per test.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Promise<{ status: number; body: any; headers: Headers }> {
-  const init: RequestInit = { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } };
+  const init: RequestInit = {
+    method,
+    headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -71,7 +96,14 @@ export async function api(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-export async function waitForStatus(base: string, token: string, id: string, statuses: string[], timeoutMs = 30_000): Promise<any> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a job status body, read field by field in tests
+export async function waitForStatus(
+  base: string,
+  token: string,
+  id: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await api(base, token, 'GET', `/v1/jobs/${id}`);
