@@ -96,13 +96,13 @@ export async function api(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a job status body, read field by field in tests
 export async function waitForStatus(
   base: string,
   token: string,
   id: string,
   statuses: string[],
   timeoutMs = 30_000,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a job status body, read field by field in tests
 ): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
