@@ -15,6 +15,7 @@ import { jobsRoutes } from './routes/jobs-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { tokensRoutes } from './routes/tokens-routes.js';
 import { keyframeRoutes } from './routes/keyframe-routes.js';
+import { modelsRoutes } from './routes/models-routes.js';
 import { transcriptRoutes } from './routes/transcript-routes.js';
 import type { AgentServices } from './services.js';
 
@@ -55,5 +56,6 @@ export async function buildApp(services: AgentServices, logger: Logger): Promise
   await app.register(facesRoutes(services));
   await app.register(tokensRoutes(services));
   await app.register(benchRoute(services));
+  await app.register(modelsRoutes(services));
   return app;
 }

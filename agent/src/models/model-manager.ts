@@ -19,8 +19,12 @@ export interface ModelFileStatus {
   name: string;
   url: string;
   sha256?: string;
+  sha256Source?: string;
   size?: number;
   present: boolean;
+  /** Bytes of the file in the cache (0 when absent), and of a partial download waiting to be resumed. */
+  bytesOnDisk: number;
+  partialBytes: number;
   path: string;
 }
 
@@ -97,13 +101,16 @@ export class ModelManager {
       manifest.files.map(async (f) => {
         const p = this.filePath(manifest.id, f.name);
         let present = false;
+        let bytesOnDisk = 0;
         try {
           const s = await stat(p);
           present = s.isFile() && (f.size === undefined || s.size === f.size);
+          bytesOnDisk = s.isFile() ? s.size : 0;
         } catch {
           present = false;
         }
-        return { name: f.name, url: f.url, sha256: f.sha256, size: f.size, present, path: p };
+        const partialBytes = await stat(`${p}.part`).then((s) => s.size, () => 0);
+        return { name: f.name, url: f.url, sha256: f.sha256, sha256Source: f.sha256Source, size: f.size, present, bytesOnDisk, partialBytes, path: p };
       }),
     );
     return {
@@ -123,12 +130,18 @@ export class ModelManager {
     return Promise.all((await this.manifests()).map((m) => this.status(m)));
   }
 
-  async pullModel(id: string, opts: PullOptions = {}): Promise<ModelStatus> {
+  /** The manifest of a model that may be pulled as asked: NOT_FOUND for an unknown id, BAD_REQUEST for unpinned files. */
+  async checkPullable(id: string, allowUnpinned = false): Promise<ModelManifest> {
     const manifest = await this.manifest(id);
     const unpinned = manifest.files.filter((f) => !f.sha256).map((f) => f.name);
-    if (unpinned.length > 0 && !opts.allowUnpinned) {
+    if (unpinned.length > 0 && !allowUnpinned) {
       throw new AgentError('BAD_REQUEST', `model ${id} has no published sha256 for ${unpinned.join(', ')}; pull it with allowUnpinned (--allow-unpinned) if you trust the source`);
     }
+    return manifest;
+  }
+
+  async pullModel(id: string, opts: PullOptions = {}): Promise<ModelStatus> {
+    const manifest = await this.checkPullable(id, opts.allowUnpinned);
     const record = await this.readPulledRecord(id);
     for (const f of manifest.files) {
       const dest = this.filePath(id, f.name);

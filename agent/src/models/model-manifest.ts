@@ -13,6 +13,8 @@ export const ModelFile = z.object({
   /** Left out only when no checksum is published that we could confirm; pulling then needs allowUnpinned. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   size: z.number().int().positive().optional(),
+  /** Where the pinned sha256 and size were read (a checksum list, a Git LFS pointer of the same file…). */
+  sha256Source: z.string().optional(),
 });
 export type ModelFile = z.infer<typeof ModelFile>;
 

@@ -1,10 +1,10 @@
-// Health (liveness and readiness), info, models, Prometheus metrics and the OpenAPI document.
+// Health (liveness and readiness), info, Prometheus metrics and the OpenAPI document.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { imageAnalysisNames } from '../../contracts/result-document.js';
 import { describeHardware } from '../../bench/hardware.js';
 import type { AgentMetrics } from '../metrics.js';
-import { Health, Info, ModelView } from '../schemas.js';
+import { Health, Info } from '../schemas.js';
 import type { AgentServices } from '../services.js';
 
 export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): FastifyPluginAsyncZod =>
@@ -54,11 +54,7 @@ export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): Fa
       },
     );
 
-    app.get(
-      '/v1/models',
-      { config: { scope: 'read' }, schema: { summary: 'Models: installed, loaded, size', response: { 200: z.object({ models: z.array(ModelView) }) } } },
-      async () => ({ models: await services.describeModels() }),
-    );
+    // GET /v1/models lives in models-routes.ts with the rest of the model manager's API.
 
     app.get('/metrics', { config: { scope: 'read' }, schema: { summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
       const text = await metrics.registry.metrics();

@@ -1,0 +1,267 @@
+// The model manager over HTTP: list (read scope), pull with progress (status and SSE), cancel, verify and remove
+// (admin scope: models are shared by every tenant on the agent). Handlers only map to ModelManager/ModelPulls.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AgentError } from '../../errors.js';
+import type { InstalledModel } from '../../jobs/analyzer-port.js';
+import { defaultModelManager, type ModelManager, type ModelStatus } from '../../models/model-manager.js';
+import { ModelPulls, PullAlreadyRunning, type PullState } from '../../models/model-pulls.js';
+import { ErrorBody } from '../schemas.js';
+import type { AgentServices } from '../services.js';
+
+const PullStateView = z.object({
+  operationId: z.string(),
+  model: z.string(),
+  phase: z.enum(['running', 'succeeded', 'failed', 'canceled']),
+  seq: z.number().int(),
+  file: z.string().nullable(),
+  receivedBytes: z.number(),
+  totalBytes: z.number().nullable(),
+  resumedFromBytes: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
+const ModelFileView = z.object({
+  name: z.string(),
+  url: z.string(),
+  size: z.number().nullable(),
+  sha256: z.string().nullable(),
+  sha256Source: z.string().nullable(),
+  present: z.boolean(),
+  bytesOnDisk: z.number(),
+  partialBytes: z.number(),
+});
+
+const ModelEntry = z.object({
+  id: z.string(),
+  /** managed: fetched by the model manager from a manifest in models/; packaged: shipped inside an npm package. */
+  kind: z.enum(['managed', 'packaged']),
+  analysis: z.string(),
+  task: z.string().nullable(),
+  runtime: z.string(),
+  description: z.string().nullable(),
+  licence: z.string().nullable(),
+  installed: z.boolean(),
+  /** Every file's sha256 is pinned in the manifest (packaged models: the package's integrity covers them). */
+  pinned: z.boolean(),
+  loaded: z.boolean(),
+  bytes: z.number(),
+  files: z.array(ModelFileView),
+  pull: PullStateView.nullable(),
+});
+
+const ModelIdParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a model id').max(100) });
+const PullBody = z.object({ allowUnpinned: z.boolean().default(false) }).default({ allowUnpinned: false });
+const VerifyBody = z.object({ ids: z.array(z.string()).min(1).optional() }).default({});
+const VerifyReport = z.object({
+  ok: z.boolean(),
+  models: z.array(
+    z.object({
+      id: z.string(),
+      ok: z.boolean(),
+      files: z.array(z.object({ name: z.string(), verdict: z.enum(['ok', 'missing', 'corrupt']), expected: z.string().nullable(), actual: z.string().nullable() })),
+    }),
+  ),
+});
+
+const analysisOfTask: Record<ModelStatus['task'], string> = {
+  asr: 'transcribe',
+  vad: 'transcribe',
+  'speaker-embedding': 'speakers',
+  'speaker-segmentation': 'speakers',
+};
+
+function managedEntry(s: ModelStatus, loaded: Set<string>, pull: PullState | undefined): z.infer<typeof ModelEntry> {
+  return {
+    id: s.id,
+    kind: 'managed',
+    analysis: analysisOfTask[s.task],
+    task: s.task,
+    runtime: s.runtime,
+    description: s.description,
+    licence: s.licence,
+    installed: s.installed,
+    pinned: s.pinned,
+    loaded: loaded.has(s.id),
+    bytes: s.files.reduce((sum, f) => sum + (f.present ? f.bytesOnDisk : (f.size ?? 0)), 0),
+    files: s.files.map((f) => ({
+      name: f.name,
+      url: f.url,
+      size: f.size ?? null,
+      sha256: f.sha256 ?? null,
+      sha256Source: f.sha256Source ?? null,
+      present: f.present,
+      bytesOnDisk: f.bytesOnDisk,
+      partialBytes: f.partialBytes,
+    })),
+    pull: pull ?? null,
+  };
+}
+
+function packagedEntry(m: InstalledModel): z.infer<typeof ModelEntry> {
+  return { ...m, kind: 'packaged', task: null, description: null, licence: null, pinned: true, files: [], pull: null };
+}
+
+export const modelsRoutes = (services: AgentServices, manager: ModelManager = defaultModelManager()): FastifyPluginAsyncZod =>
+  async function modelsRoutes(app) {
+    const pulls = new ModelPulls(manager);
+    app.addHook('onClose', async () => pulls.cancelAll());
+
+    /** A running pull of the model makes changing its files a conflict. */
+    const conflict = (state: PullState) => ({
+      error: { code: 'MODEL_PULL_RUNNING', message: `a pull of model ${state.model} is already running (operation ${state.operationId})` },
+    });
+
+    app.get(
+      '/v1/models',
+      {
+        config: { scope: 'read' },
+        schema: {
+          summary: 'Models: installed or absent, size, pinned sha256, loaded, running pulls',
+          description:
+            'Managed models come from the manifests in `models/` and the model cache; packaged models ship inside npm packages and are reported by the workers. An absent model is listed as absent, never replaced.',
+          response: { 200: z.object({ models: z.array(ModelEntry) }) },
+        },
+      },
+      async () => {
+        // The workers know what is loaded; an agent whose workers do not answer still lists its cache.
+        const packaged = await services.describeModels().catch(() => [] as InstalledModel[]);
+        const loaded = new Set(packaged.filter((m) => m.loaded).map((m) => m.id));
+        const managed = await manager.listModels();
+        const managedIds = new Set(managed.map((m) => m.id));
+        return {
+          models: [
+            ...managed.map((s) => managedEntry(s, loaded, pulls.get(s.id))),
+            ...packaged.filter((m) => !managedIds.has(m.id)).map(packagedEntry),
+          ],
+        };
+      },
+    );
+
+    app.post(
+      '/v1/models/:id/pull',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          summary: 'Start pulling a model into the cache',
+          description:
+            'Answers 202 with the pull state; follow it at `GET /v1/models/:id/pull` or `/v1/models/:id/pull/events` (SSE). A partial download left by an interrupted or canceled pull is resumed. The sha256 is checked before the file is moved into the cache; a mismatch ends the pull with MODEL_CHECKSUM_MISMATCH and discards the download. Files without a pinned sha256 need `allowUnpinned`.',
+          params: ModelIdParams,
+          body: PullBody,
+          response: { 202: PullStateView, 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        try {
+          const state = await pulls.start(request.params.id, { allowUnpinned: request.body.allowUnpinned });
+          return reply.status(202).send(state);
+        } catch (err) {
+          if (err instanceof PullAlreadyRunning) return reply.status(409).send(conflict(err.state));
+          throw err;
+        }
+      },
+    );
+
+    app.get(
+      '/v1/models/:id/pull',
+      {
+        config: { scope: 'read' },
+        schema: { summary: 'State of the current or last pull of a model', params: ModelIdParams, response: { 200: PullStateView, 404: ErrorBody } },
+      },
+      async (request) => {
+        await manager.manifest(request.params.id);
+        const state = pulls.get(request.params.id);
+        if (!state) throw new AgentError('NOT_FOUND', `model ${request.params.id} has not been pulled since the agent started`);
+        return state;
+      },
+    );
+
+    app.delete(
+      '/v1/models/:id/pull',
+      {
+        config: { scope: 'admin' },
+        schema: { summary: 'Cancel a running pull (its partial download is kept for resuming)', params: ModelIdParams, response: { 200: PullStateView, 404: ErrorBody } },
+      },
+      async (request) => pulls.cancel(request.params.id),
+    );
+
+    app.get(
+      '/v1/models/:id/pull/events',
+      {
+        config: { scope: 'read' },
+        schema: {
+          summary: 'Pull progress as server-sent events',
+          description: 'Each event is `event: pull` with the pull state as JSON; the stream ends once the pull has succeeded, failed or been canceled.',
+          params: ModelIdParams,
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.id;
+        await manager.manifest(id);
+        const current = pulls.get(id);
+        if (!current) throw new AgentError('NOT_FOUND', `model ${id} has not been pulled since the agent started`);
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        let closed = false;
+        const close = (): void => {
+          if (closed) return;
+          closed = true;
+          unsubscribe();
+          clearInterval(heartbeat);
+          raw.end();
+        };
+        const write = (state: PullState): void => {
+          raw.write(`event: pull\ndata: ${JSON.stringify(state)}\n\n`);
+          if (state.phase !== 'running') close();
+        };
+        const unsubscribe = pulls.subscribe(id, write);
+        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+        request.raw.on('close', close);
+        // The current state first, so a late subscriber learns how things stand (and a finished pull ends at once).
+        write(pulls.get(id)!);
+      },
+    );
+
+    app.post(
+      '/v1/models/verify',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          summary: 'Re-hash cached model files against their manifests',
+          description: 'Each file is `ok`, `missing` or `corrupt` (sha256 differs from the manifest, or for unpinned files from the hash seen when it was pulled).',
+          body: VerifyBody,
+          response: { 200: VerifyReport, 404: ErrorBody },
+        },
+      },
+      async (request) => {
+        const reports = await manager.verifyModels(request.body.ids);
+        return {
+          ok: reports.every((r) => r.ok),
+          models: reports.map((r) => ({ ...r, files: r.files.map((f) => ({ ...f, expected: f.expected ?? null, actual: f.actual ?? null })) })),
+        };
+      },
+    );
+
+    app.delete(
+      '/v1/models/:id',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          summary: 'Remove a model from the cache',
+          params: ModelIdParams,
+          response: { 200: z.object({ id: z.string(), removed: z.literal(true) }), 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.id;
+        const running = pulls.get(id);
+        if (running && running.phase === 'running') return reply.status(409).send(conflict(running));
+        const result = await manager.removeModel(id);
+        if (!result.removed) throw new AgentError('NOT_FOUND', `model ${id} is not installed`);
+        return { id, removed: true as const };
+      },
+    );
+  };
