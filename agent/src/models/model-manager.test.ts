@@ -199,4 +199,18 @@ describe('model manager', () => {
     }
     expect(byId.get('whisper-for-tests-tiny.en')?.autoSelect).toBe(false);
   });
+
+  it('every pin that could not be checked against a local file says where it came from, with the size', async () => {
+    const manifests = await loadManifests(defaultManifestsDir({}));
+    const locallyChecked = new Set(['silero-vad', 'whisper-for-tests-tiny.en']);
+    for (const m of manifests.filter((m) => !locallyChecked.has(m.id))) {
+      for (const f of m.files.filter((f) => f.sha256)) {
+        expect({ id: m.id, file: f.name, hasSource: (f.sha256Source ?? '').length > 20, size: typeof f.size }).toEqual({ id: m.id, file: f.name, hasSource: true, size: 'number' });
+      }
+    }
+    // The speaker models are pinned, so diarization pulls need no --allow-unpinned.
+    for (const id of ['speaker-embedding-3dspeaker-eres2net', 'speaker-segmentation-pyannote-3.0']) {
+      expect(manifests.find((m) => m.id === id)?.files.every((f) => f.sha256 && f.size)).toBe(true);
+    }
+  });
 });

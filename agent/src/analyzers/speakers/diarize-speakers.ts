@@ -44,7 +44,7 @@ export async function resolveDiarizationModels(manager: ModelManager = defaultMo
     }
   }
   if (missing.length > 0) {
-    throw new AgentError('MODEL_MISSING', `speaker diarization needs ${missing.join(' and ')}; run: ${missing.map((id) => `mediafleet-agent models pull ${id} --allow-unpinned`).join(' && ')}`, { models: missing });
+    throw new AgentError('MODEL_MISSING', `speaker diarization needs ${missing.join(' and ')}; run: ${missing.map((id) => `mediafleet-agent models pull ${id}`).join(' && ')}`, { models: missing });
   }
   return { segmentation: paths[0], embedding: paths[1] };
 }
