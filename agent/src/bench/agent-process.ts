@@ -15,6 +15,8 @@ export interface AgentProcess {
   pid: number;
   /** Peak resident memory of the process so far (Linux VmHWM), in MB. */
   peakRssMb(): number;
+  /** CPU time used so far (user + system, Linux), by the main thread (the HTTP side) and by all its other threads. */
+  cpuMs(): { mainThread: number; otherThreads: number };
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -81,9 +83,33 @@ export async function startAgentProcess(options: {
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return Math.round(kb / 1024);
     },
+    cpuMs: () => threadCpuMs(child.pid!),
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };
+}
+
+let clockTicksPerSecond: number | undefined;
+
+/** Per-thread CPU from /proc/<pid>/task/<tid>/stat (utime and stime, fields 14 and 15, in clock ticks). */
+export function threadCpuMs(pid: number): { mainThread: number; otherThreads: number } {
+  clockTicksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  let mainThread = 0;
+  let otherThreads = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = ((Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond) * 1000;
+    if (tid === String(pid)) mainThread += ms;
+    else otherThreads += ms;
+  }
+  return { mainThread, otherThreads };
 }
