@@ -16,6 +16,7 @@ export function adviceFor(code: string): string {
     case 'READ_ONLY':
       return 'This console is read-only. Ask an operator, or start the console without --read-only.';
     case 'NOT_IMPLEMENTED':
+    case 'UNKNOWN_METHOD':
       return 'This part of the console is not in this build yet.';
     case 'UNAUTHORIZED':
       return 'Open the URL the console printed at start; it carries the token.';
@@ -26,6 +27,8 @@ export function adviceFor(code: string): string {
     case 'AGENT_UNREACHABLE':
     case 'CONSOLE_UNREACHABLE':
       return 'Check that it is running and reachable, then retry.';
+    case 'CANCELED':
+      return 'It was stopped on request; start it again when ready.';
     case 'AGENT_UNSUPPORTED_MEDIA':
     case 'AGENT_BAD_REQUEST':
       return 'Check that the file is an image, video or audio file that is not damaged.';
@@ -36,7 +39,7 @@ export function adviceFor(code: string): string {
 
 export function ErrorNotice({ error, onRetry }: { error: { code: string; message: string }; onRetry?: () => void }) {
   return (
-    <div className={`error-notice${error.code === 'NOT_IMPLEMENTED' ? ' pending' : ''}`} role="alert">
+    <div className={`error-notice${error.code === 'NOT_IMPLEMENTED' || error.code === 'UNKNOWN_METHOD' ? ' pending' : ''}`} role="alert">
       <strong>{error.message}</strong>
       <span className="muted">
         {adviceFor(error.code)} <code>{error.code}</code>

@@ -1,5 +1,5 @@
-// Server: one server's preflight facts, its provisioning run (live step list and log, cancellable), and a
-// terminal. Deploy, HTTPS and containers appear as the core adds their contract methods.
+// Server: one server's preflight facts, its provisioning run (live step list and log, cancellable), its agent
+// containers, deploy/rollback/restart, HTTPS, and a terminal.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { OperationEvent } from '../../../../electron/core/contracts/define.js';
@@ -8,6 +8,9 @@ import { listServers, preflight, testConnection } from '../../../../electron/cor
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
 import { useUiStore } from '../../state/ui-store.js';
+import { ContainersPanel } from './ContainersPanel.js';
+import { DeployPanel } from './DeployPanel.js';
+import { HttpsPanel } from './HttpsPanel.js';
 import { TerminalPanel } from './TerminalPanel.js';
 
 const stepTone = { satisfied: 'ok', applied: 'ok', failed: 'bad', canceled: 'warn' } as const;
@@ -175,6 +178,9 @@ export function ServerView() {
         <div className="server-grid">
           <PreflightPanel serverId={server.id} />
           <ProvisionPanel serverId={server.id} />
+          <ContainersPanel serverId={server.id} />
+          <DeployPanel key={`deploy-${server.id}`} serverId={server.id} />
+          <HttpsPanel key={`https-${server.id}`} serverId={server.id} />
           <TerminalPanel target={server.id} />
         </div>
       )}

@@ -1,10 +1,13 @@
 // A terminal on a server (ssh2 shell channel in the core), drawn by xterm.js. Opened on request only.
+import { CanvasAddon } from '@xterm/addon-canvas';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { closeShell, openShell, resizeShell, writeShell } from '../../../../electron/core/contracts/shell.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { ErrorNotice, asErrorInfo } from '../../components/common.js';
+
+const terminalTheme = { background: '#020617', foreground: '#e2e8f0', cursor: '#38bdf8', selectionBackground: '#334155' };
 
 export function TerminalPanel({ target }: { target: string }) {
   const client = useConsole();
@@ -15,7 +18,12 @@ export function TerminalPanel({ target }: { target: string }) {
 
   useEffect(() => {
     if (!open || !host.current) return;
-    const term = new Terminal({ cols: 100, rows: 24, fontSize: 13, theme: { background: '#020617' } });
+    const term = new Terminal({ cols: 100, rows: 24, fontSize: 13, theme: terminalTheme });
+    // xterm's default DOM renderer injects <style> elements (theme, cell size) and style="" attributes, which
+    // the strict CSP (style-src 'self', no 'unsafe-inline') blocks. The canvas renderer draws cells on a
+    // <canvas> instead; loaded before open(), xterm never creates the DOM renderer at all. The static
+    // stylesheet (xterm.css) is bundled into the app's own CSS file.
+    term.loadAddon(new CanvasAddon());
     term.open(host.current);
     let sessionId: string | null = null;
     let disposed = false;

@@ -1,0 +1,151 @@
+// Deploy, upgrade, roll back and restart the agent on one server. Each is a long operation with live
+// progress and cancel; rollback and restart ask first because they interrupt the serving agent.
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { deployAgentMethod, restartAgentMethod, rollbackAgentMethod } from '../../../../electron/core/contracts/deploy.js';
+import { useConsole, useReadOnly } from '../../api/console-context.js';
+import { ErrorNotice, asErrorInfo } from '../../components/common.js';
+import { FormField } from './FormField.js';
+import { OperationProgress } from './OperationProgress.js';
+import { fieldErrors } from './server-format.js';
+
+type ActionKind = 'deploy' | 'rollback' | 'restart';
+const actionTitle: Record<ActionKind, string> = { deploy: 'Deploy', rollback: 'Rollback', restart: 'Restart' };
+
+/** A button that asks once, inline, before doing something disruptive. */
+export function ConfirmButton({ label, question, confirmLabel, disabled, onConfirm }: { label: string; question: string; confirmLabel: string; disabled: boolean; onConfirm: () => void }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="ghost" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <div className="confirm" role="alertdialog" aria-label={question}>
+      <span>{question}</span>
+      <button
+        type="button"
+        className="small"
+        disabled={disabled}
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" className="small ghost" onClick={() => setAsking(false)}>
+        Keep as is
+      </button>
+    </div>
+  );
+}
+
+export function DeployPanel({ serverId, currentImage }: { serverId: string; currentImage?: string }) {
+  const client = useConsole();
+  const readOnly = useReadOnly();
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState({ image: currentImage ?? 'mediafleet/agent', version: '', source: 'transfer' as 'transfer' | 'registry', credentialName: '' });
+  const [touched, setTouched] = useState(false);
+  const [operation, setOperation] = useState<{ id: string; kind: ActionKind } | null>(null);
+  const [running, setRunning] = useState(false);
+
+  const input = {
+    serverId,
+    image: form.image.trim(),
+    version: form.version.trim(),
+    source: form.source === 'transfer' ? { kind: 'transfer' as const } : { kind: 'registry' as const, credentialName: form.credentialName.trim() || undefined },
+  };
+  const errors = fieldErrors(deployAgentMethod.input, input);
+  const start = useMutation({
+    mutationFn: async (kind: ActionKind) => {
+      const started =
+        kind === 'deploy'
+          ? await client.invoke(deployAgentMethod, input)
+          : kind === 'rollback'
+            ? await client.invoke(rollbackAgentMethod, { serverId })
+            : await client.invoke(restartAgentMethod, { serverId });
+      return { id: started.operationId, kind };
+    },
+    onSuccess: (op) => {
+      setOperation(op);
+      setRunning(true);
+    },
+  });
+  const busy = readOnly || running || start.isPending;
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    setTouched(true);
+    if (Object.keys(errors).length === 0) start.mutate('deploy');
+  };
+
+  return (
+    <section className="card" aria-label="deploy">
+      <header className="card-head">
+        <h3>Deploy</h3>
+        <div className="row">
+          <ConfirmButton
+            label="Roll back…"
+            question="Roll back to the previous version? The current agent stops serving."
+            confirmLabel="Roll back"
+            disabled={busy}
+            onConfirm={() => start.mutate('rollback')}
+          />
+          <ConfirmButton label="Restart…" question="Restart the agent? Running jobs are retried after it is back." confirmLabel="Restart" disabled={busy} onConfirm={() => start.mutate('restart')} />
+        </div>
+      </header>
+      {readOnly ? (
+        <p className="muted">Read-only console: deploying, rolling back and restarting are turned off.</p>
+      ) : (
+        <form className="form" aria-label="deploy the agent" onSubmit={submit} noValidate>
+          <div className="form-grid two">
+            <FormField label="Image" error={touched && errors.image}>
+              {(props) => <input {...props} value={form.image} onChange={(e) => setForm({ ...form, image: e.target.value })} placeholder="mediafleet/agent" />}
+            </FormField>
+            <FormField label="Version" error={touched && errors.version}>
+              {(props) => <input {...props} value={form.version} onChange={(e) => setForm({ ...form, version: e.target.value })} placeholder="0.2.0" />}
+            </FormField>
+          </div>
+          <fieldset className="auth-choice">
+            <legend className="muted">How the image reaches the server</legend>
+            <label className="toggle">
+              <input type="radio" name="image-source" checked={form.source === 'transfer'} onChange={() => setForm({ ...form, source: 'transfer' })} />
+              Copy it from this computer over SSH (docker save | docker load; no registry needed)
+            </label>
+            <label className="toggle">
+              <input type="radio" name="image-source" checked={form.source === 'registry'} onChange={() => setForm({ ...form, source: 'registry' })} />
+              The server pulls it from a registry
+            </label>
+            {form.source === 'registry' && (
+              <label className="field">
+                <span>Registry credential (name in the vault, optional)</span>
+                <input value={form.credentialName} onChange={(e) => setForm({ ...form, credentialName: e.target.value })} />
+              </label>
+            )}
+          </fieldset>
+          <div className="row">
+            <button type="submit" disabled={busy}>
+              {start.isPending && start.variables === 'deploy' ? 'Starting…' : 'Deploy'}
+            </button>
+            <span className="muted">Health-gated: traffic moves only when the new agent answers /v1/health; otherwise the old one keeps serving.</span>
+          </div>
+        </form>
+      )}
+      {start.error && <ErrorNotice error={asErrorInfo(start.error)} />}
+      {operation && (
+        <OperationProgress
+          key={operation.id}
+          operationId={operation.id}
+          title={actionTitle[operation.kind]}
+          onFinished={() => {
+            setRunning(false);
+            void queryClient.invalidateQueries({ queryKey: ['deploy-containers', serverId] });
+            void queryClient.invalidateQueries({ queryKey: ['deploy-stats', serverId] });
+          }}
+        />
+      )}
+    </section>
+  );
+}
