@@ -1,9 +1,19 @@
 // The console's core, assembled from its parts with their dependencies (store file, vault, clock). The
 // Electron shell and the headless server both construct it and call `invoke` with a contract method name;
 // neither holds domain logic of its own.
+import type Docker from 'dockerode';
 import { AuditLog } from './audit/audit-log.js';
+import { AgentDirectory } from './benchmarks/agent-directory.js';
+import { createBenchmarkHandlers } from './benchmarks/benchmark-handlers.js';
+import { BenchmarkRepository } from './benchmarks/benchmark-repository.js';
+import { BenchmarkService } from './benchmarks/benchmark-service.js';
 import { consoleMethods } from './api.js';
 import { ConsoleError, type Envelope } from './contracts/define.js';
+import { createFacesHandlers } from './faces/faces-handlers.js';
+import { FacesService } from './faces/faces-service.js';
+import type { OperationKind } from './contracts/provision.js';
+import { DeployService, type ImageSource } from './deploy/deploy-service.js';
+import { DeploySettingsRepository } from './deploy/deploy-settings-repository.js';
 import { AgentsRepository } from './fleet/agents-repository.js';
 import { FleetService } from './fleet/fleet-service.js';
 import { HealthMonitor } from './fleet/health/health-monitor.js';
@@ -12,6 +22,8 @@ import { ProvisionService } from './provision/provision-service.js';
 import { FileVault } from './secrets/file-vault.js';
 import { SafeStorageVault, type SafeStorageLike } from './secrets/safe-storage-vault.js';
 import type { SecretVault } from './secrets/secret-vault.js';
+import { CertificateRepository } from './ssl/certificate-repository.js';
+import { HttpsService, type HttpsOptions } from './ssl/https-service.js';
 import { openConsoleStore, type ConsoleDb } from './store/console-store.js';
 
 export type VaultConfig =
@@ -25,6 +37,14 @@ export interface ConsoleCoreOptions {
   now?: () => Date;
   /** Health polling interval; polling starts with `health.start()` (the app and headless server call it). */
   healthIntervalMs?: number;
+  deploy?: {
+    /** This machine's Docker engine with the built agent images, for `docker save | docker load` deploys. */
+    localDocker?: Docker;
+    /** How long a new agent may take to become healthy before the deploy gives up (default 180 s). */
+    healthTimeoutMs?: number;
+  };
+  /** ACME directory (default Let's Encrypt), issuance policy, renewal kind. */
+  ssl?: HttpsOptions;
 }
 
 type Handler = (input: never) => unknown;
@@ -36,9 +56,15 @@ export interface ConsoleCore {
   fleet: FleetService;
   agents: AgentsRepository;
   provision: ProvisionService;
+  deploy: DeployService;
+  https: HttpsService;
   health: HealthMonitor;
   /** Terminals; forward `shells.events` ('data', 'exit') to the renderer as 'shell:data' / 'shell:exit'. */
   shells: ShellService;
+  /** Agents for face search and benchmarks; the process running the built-in agent binds it with `useLocalAgent`. */
+  agentDirectory: AgentDirectory;
+  /** Agent benchmarks; `benchmarks.events` ('operation') carries their progress. */
+  benchmarks: BenchmarkService;
   /** Registers the implementation of a contract method (features owned elsewhere plug in here). */
   handle(method: string, handler: Handler): void;
   /** Validates input and output against the contract and wraps the result in the error envelope. */
@@ -61,6 +87,27 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   const agents = new AgentsRepository(db, now);
   const provision = new ProvisionService({ db, vault, fleet, audit, now });
   provision.recoverInterruptedRuns();
+  const deploySettings = new DeploySettingsRepository(db, now);
+  const deploy = new DeployService({
+    provision,
+    fleet,
+    settings: deploySettings,
+    vault,
+    audit,
+    localDocker: options.deploy?.localDocker,
+    healthTimeoutMs: options.deploy?.healthTimeoutMs,
+  });
+  // Servers with deploy settings get the deploy steps in their provisioning plan.
+  provision.addStepSource((server) => deploy.provisionStepsFor(server));
+  const https = new HttpsService({
+    provision,
+    fleet,
+    deploySettings,
+    certificates: new CertificateRepository(db, now),
+    audit,
+    now,
+    options: options.ssl,
+  });
   const health = new HealthMonitor({
     db,
     vault,
@@ -91,7 +138,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   });
   on('provision:cancel', (i: { operationId: string }) => ({ canceled: provision.cancel(i.operationId) }));
   on('provision:status', (i: { operationId: string }) => provision.status(i.operationId));
-  on('provision:list', (i: { serverId?: string }) => provision.list(i.serverId));
+  on('provision:list', (i: { serverId?: string; kind: OperationKind | null }) => provision.list(i.serverId, i.kind));
   on('provision:events', (i: { operationId: string; afterSeq: number }) => provision.eventsSince(i.operationId, i.afterSeq));
   on('health:snapshot', () => health.snapshot());
   on('health:history', (i: { kind: 'server' | 'agent'; targetId: string; sinceMinutes: number }) =>
@@ -109,7 +156,26 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     return { ok: true };
   });
   on('shell:close', (i: { sessionId: string }) => ({ ok: shells.close(i.sessionId) }));
+  on('deploy:get-settings', (i: { serverId: string }) => ({ settings: deploy.getSettings(i.serverId) }));
+  on('deploy:set-settings', (i: { serverId: string; settings: unknown }) => ({ settings: deploy.setSettings(i.serverId, i.settings) }));
+  on('deploy:agent', (i: { serverId: string; image: string; version: string; source: ImageSource }) => deploy.deploy(i));
+  on('deploy:rollback', (i: { serverId: string }) => deploy.rollback(i.serverId));
+  on('deploy:restart', (i: { serverId: string }) => deploy.restart(i.serverId));
+  on('deploy:cancel', (i: { operationId: string }) => ({ canceled: provision.cancel(i.operationId) }));
+  on('deploy:containers', async (i: { serverId: string }) => ({ containers: await deploy.containers(i.serverId) }));
+  on('deploy:logs', async (i: { serverId: string; containerId?: string; tail: number }) => ({ text: await deploy.logs(i.serverId, i.containerId, i.tail) }));
+  on('deploy:stats', (i: { serverId: string }) => deploy.stats(i.serverId));
+  on('ssl:enable', (i: { serverId: string; domain: string; email: string; staging: boolean; forceRenewal: boolean }) => https.enable(i));
+  on('ssl:status', (i: { serverId: string }) => https.status(i.serverId));
   on('audit:list', (i: { targetId?: string; limit: number; beforeId?: number }) => audit.list(i));
+  const agentDirectory = new AgentDirectory({ agents, vault });
+  const benchmarks = new BenchmarkService({ agents: agentDirectory, runs: new BenchmarkRepository(db), now });
+  for (const [method, handler] of Object.entries({
+    ...createFacesHandlers(new FacesService(agentDirectory)),
+    ...createBenchmarkHandlers(benchmarks, agentDirectory),
+  })) {
+    handlers.set(method, handler as Handler);
+  }
 
   return {
     db,
@@ -118,8 +184,12 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     fleet,
     agents,
     provision,
+    deploy,
+    https,
     health,
     shells,
+    agentDirectory,
+    benchmarks,
     handle: (method, handler) => handlers.set(method, handler),
     async invoke(method, rawInput) {
       const def = consoleMethods[method];
@@ -137,6 +207,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     },
     async close() {
       shells.closeAll();
+      benchmarks.close();
       await health.stop();
       await provision.shutdown();
       db.close();

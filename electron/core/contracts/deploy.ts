@@ -59,7 +59,53 @@ export const agentStatsMethod = defineInvoke('deploy:stats', {
   readOnly: true,
 });
 
+/**
+ * How the agent is deployed on one server: the values the deploy bundle is rendered with (validated in full
+ * by the deploy feature, DEPLOY_VALUES_INVALID) and where the server keeps nginx and Docker. With settings
+ * saved, provisioning this server also uploads the bundle, starts the agent and registers it.
+ */
+export const DeploySettings = z.object({
+  domain: z.string().min(1).max(253),
+  agentImage: z.string().min(1),
+  agentVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/),
+  agentPort: z.number().int().min(1).max(65535).optional(),
+  httpPort: z.number().int().min(1).max(65535).optional(),
+  httpsPort: z.number().int().min(1).max(65535).optional(),
+  tls: z.boolean().optional(),
+  cluster: z.boolean().optional(),
+  installDir: z.string().optional(),
+  acmeWebroot: z.string().optional(),
+  envFilePath: z.string().optional(),
+  upstreamConfPath: z.string().optional(),
+  /** The nginx site file the console writes (Debian: conf.d is included by the stock nginx.conf). */
+  nginxSiteConfPath: z.string().default('/etc/nginx/conf.d/mediafleet.conf'),
+  nginxTestCommand: z.string().default('nginx -t'),
+  nginxReloadCommand: z.string().default('systemctl reload nginx || nginx -s reload'),
+  dockerSocketPath: z.string().default('/var/run/docker.sock'),
+});
+export type DeploySettings = z.output<typeof DeploySettings>;
+
+export const getDeploySettingsMethod = defineInvoke('deploy:get-settings', {
+  input: z.object({ serverId: z.string().uuid() }),
+  output: z.object({ settings: DeploySettings.nullable() }),
+  readOnly: true,
+});
+
+export const setDeploySettingsMethod = defineInvoke('deploy:set-settings', {
+  input: z.object({ serverId: z.string().uuid(), settings: DeploySettings }),
+  output: z.object({ settings: DeploySettings }),
+});
+
+/** Cancels a deploy, rollback, restart or HTTPS operation (the same as provision:cancel). */
+export const cancelDeployMethod = defineInvoke('deploy:cancel', {
+  input: z.object({ operationId: z.string() }),
+  output: z.object({ canceled: z.boolean() }),
+});
+
 export const deployContract = {
+  [getDeploySettingsMethod.name]: getDeploySettingsMethod,
+  [setDeploySettingsMethod.name]: setDeploySettingsMethod,
+  [cancelDeployMethod.name]: cancelDeployMethod,
   [deployAgentMethod.name]: deployAgentMethod,
   [rollbackAgentMethod.name]: rollbackAgentMethod,
   [restartAgentMethod.name]: restartAgentMethod,

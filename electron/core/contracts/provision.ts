@@ -19,9 +19,18 @@ export type StepState = z.infer<typeof StepState>;
 
 export const RunStatus = z.enum(['running', 'succeeded', 'failed', 'canceled', 'interrupted']);
 
+/**
+ * What a run does. Deploy, rollback, restart and HTTPS setup run on the same machinery as provisioning (one
+ * per-server lock, persisted steps and events, cancel), so their operation ids work with provision:status,
+ * provision:events and provision:cancel too; only 'provision' runs can be resumed.
+ */
+export const OperationKind = z.enum(['provision', 'deploy', 'rollback', 'restart', 'ssl']);
+export type OperationKind = z.infer<typeof OperationKind>;
+
 export const ProvisionRun = z.object({
   operationId: z.string(),
   serverId: z.string().uuid(),
+  kind: OperationKind.default('provision'),
   status: RunStatus,
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
@@ -58,7 +67,8 @@ export const provisionStatus = defineInvoke('provision:status', {
 });
 
 export const listProvisionRuns = defineInvoke('provision:list', {
-  input: z.object({ serverId: z.string().uuid().optional() }),
+  /** `kind` defaults to provisioning runs; pass 'deploy', 'ssl', ... for those, or null for all. */
+  input: z.object({ serverId: z.string().uuid().optional(), kind: OperationKind.nullable().default('provision') }),
   output: z.array(ProvisionRun),
   readOnly: true,
 });

@@ -10,6 +10,8 @@ export const enableHttpsMethod = defineInvoke('ssl:enable', {
     email: z.email(),
     /** Let's Encrypt staging: untrusted certificates, for trying things out without rate limits. */
     staging: z.boolean().default(false),
+    /** Ask the CA again even when the current certificate is far from expiry. */
+    forceRenewal: z.boolean().default(false),
   }),
   output: OperationStarted,
 });

@@ -4,14 +4,32 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ConsoleError } from '../contracts/define.js';
+import { quoteArg } from '../fleet/ssh/shell-quote.js';
 import type { ProvisionStep, StepContext } from '../provision/provision-step.js';
 import { activeAgent, deployAgent, mintAgentToken, type AgentDeployConfig } from './agent-deployer.js';
 import { pullImage, transferImage } from './agent-image.js';
 import { parseDeployValues, renderDeployBundle, type DeployValuesInput } from './deploy-bundle.js';
 import { sshDeployTarget } from './ssh-deploy-target.js';
 
+/** Where the server keeps nginx and Docker (DeploySettings minus the bundle values). */
+export interface ServerLayout {
+  nginxSiteConfPath: string;
+  nginxTestCommand: string;
+  nginxReloadCommand: string;
+  dockerSocketPath: string;
+}
+
+export const defaultServerLayout: ServerLayout = {
+  nginxSiteConfPath: '/etc/nginx/conf.d/mediafleet.conf',
+  nginxTestCommand: 'nginx -t',
+  nginxReloadCommand: 'systemctl reload nginx || nginx -s reload',
+  dockerSocketPath: '/var/run/docker.sock',
+};
+
 export interface DeployStepsConfig {
   values: DeployValuesInput;
+  layout?: ServerLayout;
+  healthTimeoutMs?: number;
   /** The console's own Docker engine holding the built image (save | load path)... */
   localDocker?: Docker;
   /** ...or a registry the server pulls from. */
@@ -23,19 +41,30 @@ export interface DeployStepsConfig {
 
 export const healthTokenSecret = (serverId: string) => `agent:health-token:${serverId}`;
 
-function deployConfig(cfg: DeployStepsConfig): AgentDeployConfig & { bundleDir: string } {
-  const v = parseDeployValues(cfg.values);
+/** The deployer's configuration for a server, from its deploy values and layout. */
+export function agentDeployConfig(
+  values: DeployValuesInput,
+  layout: ServerLayout = defaultServerLayout,
+  extra: { ports?: [number, number]; healthTimeoutMs?: number } = {},
+): AgentDeployConfig {
+  const v = parseDeployValues(values);
   return {
-    bundleDir: cfg.bundleDir ?? v.installDir,
-    ports: cfg.ports ?? [v.agentPort, v.agentPort + 1],
+    ports: extra.ports ?? [v.agentPort, v.agentPort + 1],
     dataVolume: 'mediafleet-agent-data',
     envFilePath: v.envFilePath,
-    nginx: { upstreamPath: v.upstreamConfPath, testCommand: 'nginx -t', reloadCommand: 'systemctl reload nginx || nginx -s reload', publicPort: v.httpPort },
+    healthTimeoutMs: extra.healthTimeoutMs,
+    nginx: { upstreamPath: v.upstreamConfPath, testCommand: layout.nginxTestCommand, reloadCommand: layout.nginxReloadCommand, publicPort: v.httpPort },
   };
 }
 
-function target(ctx: StepContext) {
-  return sshDeployTarget(ctx.conn.client, { sudo: ctx.conn.target.user === 'root' ? '' : 'sudo -n' });
+function deployConfig(cfg: DeployStepsConfig): AgentDeployConfig & { bundleDir: string } {
+  const v = parseDeployValues(cfg.values);
+  return { ...agentDeployConfig(cfg.values, cfg.layout, cfg), bundleDir: cfg.bundleDir ?? v.installDir };
+}
+
+/** The server as the deployer sees it, over the step's SSH connection. */
+export function stepDeployTarget(ctx: StepContext, layout: ServerLayout = defaultServerLayout) {
+  return sshDeployTarget(ctx.conn.client, { sudo: ctx.conn.target.user === 'root' ? '' : 'sudo -n', dockerSocketPath: layout.dockerSocketPath });
 }
 
 function bundleDigest(cfg: DeployStepsConfig): string {
@@ -48,6 +77,12 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
   const values = parseDeployValues(cfg.values);
   const d = deployConfig(cfg);
   const release = { image: values.agentImage, version: values.agentVersion };
+  const layout = cfg.layout ?? defaultServerLayout;
+  const target = (ctx: StepContext) => stepDeployTarget(ctx, layout);
+  const q = quoteArg;
+  // Debian's nginx.conf names its pid file; a running master is what "nginx is up" means here.
+  const nginxRunning = `pidf=$(sed -n 's/^[[:space:]]*pid[[:space:]]\\{1,\\}\\([^;]*\\);.*/\\1/p' /etc/nginx/nginx.conf 2>/dev/null | head -n1); ` +
+    '[ -n "$pidf" ] && [ -s "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null';
 
   const uploadBundle: ProvisionStep = {
     id: 'deploy.upload-bundle',
@@ -67,14 +102,48 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
       // secret the console must know: tokens live in the agent's own database.
       await ctx.runAsRoot(
         [
-          `mkdir -p "$(dirname '${values.upstreamConfPath}')" '${values.acmeWebroot}' "$(dirname '${values.envFilePath}')"`,
+          `mkdir -p "$(dirname '${values.upstreamConfPath}')" '${values.acmeWebroot}' "$(dirname '${values.envFilePath}')" "$(dirname ${q(layout.nginxSiteConfPath)})"`,
           `[ -f '${values.upstreamConfPath}' ] || cp '${d.bundleDir}/nginx/upstream.conf' '${values.upstreamConfPath}'`,
-          `cp '${d.bundleDir}/nginx/mediafleet.conf' /etc/nginx/conf.d/mediafleet.conf`,
+          `cp '${d.bundleDir}/nginx/mediafleet.conf' ${q(layout.nginxSiteConfPath)}`,
           `[ -f '${values.envFilePath}' ] || install -m 0600 /dev/null '${values.envFilePath}'`,
         ].join(' && '),
         { check: true },
       );
+      // A running nginx picks up the new site now (a refused config fails the step with nginx's words).
+      await ctx.runAsRoot(`if ${nginxRunning}; then ${layout.nginxTestCommand} && { ${layout.nginxReloadCommand}; }; fi`, { check: true });
       await ctx.writeFileAsRoot(`${d.bundleDir}/.bundle-sha256`, bundleDigest(cfg) + '\n', '0644');
+    },
+  };
+
+  const nginx: ProvisionStep = {
+    id: 'deploy.nginx',
+    title: 'nginx installed and running, Debian default site off',
+    async check(ctx) {
+      const r = await ctx.runAsRoot(
+        `command -v nginx >/dev/null || { echo 'nginx missing'; exit 1; }; ` +
+          `[ ! -e /etc/nginx/sites-enabled/default ] || { echo 'default site enabled'; exit 1; }; ` +
+          `${nginxRunning} || { echo 'nginx not running'; exit 1; }`,
+        { quiet: true },
+      );
+      return { satisfied: r.code === 0, detail: r.code === 0 ? 'nginx serves the Mediafleet site' : r.stdout.trim() };
+    },
+    async apply(ctx) {
+      await ctx.runAsRoot(
+        [
+          'set -e',
+          'if ! command -v nginx >/dev/null; then',
+          '  export DEBIAN_FRONTEND=noninteractive',
+          '  apt-get update -q && apt-get install -y -q --no-install-recommends nginx',
+          'fi',
+          // The stock default_server site would answer for every name on :80, including the agent's checks.
+          'rm -f /etc/nginx/sites-enabled/default',
+          layout.nginxTestCommand,
+          `if ${nginxRunning}; then ${layout.nginxReloadCommand}`,
+          'elif [ -d /run/systemd/system ]; then systemctl enable --now nginx',
+          'else nginx; fi',
+        ].join('\n'),
+        { check: true, timeoutMs: 10 * 60_000 },
+      );
     },
   };
 
@@ -141,5 +210,5 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
     },
   };
 
-  return [uploadBundle, bringImage, startAgent, registerAgent];
+  return [uploadBundle, nginx, bringImage, startAgent, registerAgent];
 }

@@ -2,7 +2,7 @@
 // a crashed console needs to report what happened and to resume lives here.
 import { hostname } from 'node:os';
 import { ConsoleError, type OperationEvent } from '../contracts/define.js';
-import type { ProvisionRun, StepState, StepStatus } from '../contracts/provision.js';
+import type { OperationKind, ProvisionRun, StepState, StepStatus } from '../contracts/provision.js';
 import type { ConsoleDb } from '../store/console-store.js';
 
 export function isProcessAlive(pid: number): boolean {
@@ -42,7 +42,8 @@ export class ProvisionRepository {
           if (alive) {
             throw new ConsoleError(
               'PROVISION_LOCKED',
-              `Server ${serverId} is being provisioned by operation ${held.operation_id} (pid ${held.pid} on ${held.hostname}).`,
+              `Server ${serverId} is busy with operation ${held.operation_id} (pid ${held.pid} on ${held.hostname}); ` +
+                'wait for it to finish or cancel it, then try again.',
             );
           }
         }
@@ -62,12 +63,18 @@ export class ProvisionRepository {
     this.db.prepare('DELETE FROM server_locks WHERE server_id = ? AND operation_id = ? AND pid = ?').run(serverId, operationId, process.pid);
   }
 
-  createRun(operationId: string, serverId: string, options: unknown, steps: readonly { id: string; title: string }[]): void {
+  createRun(
+    operationId: string,
+    serverId: string,
+    options: unknown,
+    steps: readonly { id: string; title: string }[],
+    kind: OperationKind = 'provision',
+  ): void {
     const at = this.now().toISOString();
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO provision_runs (operation_id, server_id, status, options_json, started_at) VALUES (?, ?, ?, ?, ?)')
-        .run(operationId, serverId, 'running', JSON.stringify(options), at);
+        .prepare('INSERT INTO provision_runs (operation_id, server_id, status, options_json, started_at, kind) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(operationId, serverId, 'running', JSON.stringify(options), at, kind);
       const insert = this.db.prepare(
         'INSERT INTO provision_steps (operation_id, step_id, ord, title, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
       );
@@ -75,11 +82,11 @@ export class ProvisionRepository {
     })();
   }
 
-  getRunRow(operationId: string): { serverId: string; status: string; options: unknown } | null {
-    const row = this.db.prepare('SELECT server_id, status, options_json FROM provision_runs WHERE operation_id = ?').get(operationId) as
-      | { server_id: string; status: string; options_json: string }
+  getRunRow(operationId: string): { serverId: string; status: string; options: unknown; kind: OperationKind } | null {
+    const row = this.db.prepare('SELECT server_id, status, options_json, kind FROM provision_runs WHERE operation_id = ?').get(operationId) as
+      | { server_id: string; status: string; options_json: string; kind: OperationKind }
       | undefined;
-    return row ? { serverId: row.server_id, status: row.status, options: JSON.parse(row.options_json) } : null;
+    return row ? { serverId: row.server_id, status: row.status, options: JSON.parse(row.options_json), kind: row.kind } : null;
   }
 
   /** Resuming a run: steps added to the plan since (e.g. a newer console) are appended as pending. */
@@ -151,7 +158,7 @@ export class ProvisionRepository {
 
   getRun(operationId: string): ProvisionRun | null {
     const run = this.db.prepare('SELECT * FROM provision_runs WHERE operation_id = ?').get(operationId) as
-      | { operation_id: string; server_id: string; status: ProvisionRun['status']; started_at: string; finished_at: string | null }
+      | { operation_id: string; server_id: string; kind: OperationKind; status: ProvisionRun['status']; started_at: string; finished_at: string | null }
       | undefined;
     if (!run) return null;
     const steps = this.db.prepare('SELECT * FROM provision_steps WHERE operation_id = ? ORDER BY ord').all(operationId) as {
@@ -165,6 +172,7 @@ export class ProvisionRepository {
     return {
       operationId: run.operation_id,
       serverId: run.server_id,
+      kind: run.kind,
       status: run.status,
       startedAt: run.started_at,
       finishedAt: run.finished_at,
@@ -181,10 +189,13 @@ export class ProvisionRepository {
     };
   }
 
-  listRuns(serverId?: string): ProvisionRun[] {
+  listRuns(serverId?: string, kind: OperationKind | null = 'provision'): ProvisionRun[] {
     const ids = this.db
-      .prepare('SELECT operation_id FROM provision_runs WHERE (? IS NULL OR server_id = ?) ORDER BY started_at DESC, rowid DESC')
-      .all(serverId ?? null, serverId ?? null) as { operation_id: string }[];
+      .prepare(
+        `SELECT operation_id FROM provision_runs WHERE (@serverId IS NULL OR server_id = @serverId) AND (@kind IS NULL OR kind = @kind)
+         ORDER BY started_at DESC, rowid DESC`,
+      )
+      .all({ serverId: serverId ?? null, kind }) as { operation_id: string }[];
     return ids.map((r) => this.getRun(r.operation_id)!);
   }
 

@@ -2,7 +2,7 @@
 // persisting step states and events as it goes so a crash can be resumed and a late UI can catch up.
 import { randomUUID } from 'node:crypto';
 import { ConsoleError, type OperationEvent } from '../contracts/define.js';
-import { ProvisionOptions } from '../contracts/provision.js';
+import { ProvisionOptions, type OperationKind } from '../contracts/provision.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AgentsRepository } from '../fleet/agents-repository.js';
 import { rootPrefix, type FleetService } from '../fleet/fleet-service.js';
@@ -30,7 +30,19 @@ export interface RunProvisioningRequest {
   operationId?: string;
   signal?: AbortSignal;
   onEvent?: (event: OperationEvent) => void;
+  /** Deploy, rollback, restart and HTTPS setup reuse this runner; the kind names their audit actions. */
+  kind?: OperationKind;
+  /** Extra audit detail for the start entry (never secrets; the audit log redacts secret-looking keys anyway). */
+  auditDetail?: Record<string, unknown>;
 }
+
+const kindLabel: Record<OperationKind, string> = {
+  provision: 'Provisioning',
+  deploy: 'Deploy',
+  rollback: 'Rollback',
+  restart: 'Restart',
+  ssl: 'HTTPS setup',
+};
 
 /** Prepares the run (lock + rows) synchronously enough that the caller can return the id at once. */
 export function prepareProvisioning(deps: ProvisionRunnerDeps, req: RunProvisioningRequest) {
@@ -43,6 +55,7 @@ export function prepareProvisioning(deps: ProvisionRunnerDeps, req: RunProvision
     if (!row) throw new ConsoleError('OPERATION_NOT_FOUND', `No provisioning run ${req.resumeOperationId}.`);
     if (row.serverId !== req.serverId) throw new ConsoleError('INVALID_INPUT', 'That run belongs to another server.');
     if (row.status === 'succeeded') throw new ConsoleError('ALREADY_DONE', 'That run already succeeded.');
+    if (row.kind !== 'provision') throw new ConsoleError('NOT_RESUMABLE', `That is a ${row.kind} operation; start a new one instead of resuming it.`);
     operationId = req.resumeOperationId;
     options = ProvisionOptions.parse(row.options);
   } else {
@@ -61,7 +74,7 @@ export function prepareProvisioning(deps: ProvisionRunnerDeps, req: RunProvision
     repo.ensureSteps(operationId, req.steps);
     repo.setRunStatus(operationId, 'running');
   } else {
-    repo.createRun(operationId, req.serverId, options, req.steps);
+    repo.createRun(operationId, req.serverId, options, req.steps, req.kind ?? 'provision');
   }
   return { operationId, options, repo };
 }
@@ -80,6 +93,9 @@ export async function executePrepared(
 ): Promise<{ operationId: string; status: string }> {
   const signal = req.signal ?? new AbortController().signal;
   const steps = req.steps;
+  const kind = req.kind ?? 'provision';
+  const label = kindLabel[kind];
+  const canceledError = () => new ConsoleError('CANCELED', `${label} canceled.`);
   const server = deps.fleet.requireServer(req.serverId);
   let seq = repo.nextSeq(operationId);
   let progress = 0;
@@ -88,7 +104,11 @@ export async function executePrepared(
     repo.appendEvent(event);
     req.onEvent?.(event);
   };
-  deps.audit.record(req.resumeOperationId ? 'provision.resumed' : 'provision.started', server.id, { operationId, steps: steps.map((s) => s.id) });
+  deps.audit.record(req.resumeOperationId ? `${kind}.resumed` : `${kind}.started`, server.id, {
+    operationId,
+    steps: steps.map((s) => s.id),
+    ...req.auditDetail,
+  });
   emit('connect', { line: `Connecting to ${server.user}@${server.host}:${server.port}` });
   let conn: Awaited<ReturnType<FleetService['connect']>> | null = null;
   let current: ProvisionStep | null = null;
@@ -108,7 +128,7 @@ export async function executePrepared(
       // its timeout), because killing apt or useradd half-way can leave the server worse off, and a
       // non-root login could not signal the sudo'd process anyway. No new command starts once canceled.
       runAsRoot: (script, o = {}) => {
-        if (signal.aborted) return Promise.reject(new ConsoleError('CANCELED', 'Provisioning canceled.'));
+        if (signal.aborted) return Promise.reject(canceledError());
         return runCommand(conn!, `${root}sh -c ${quoteArg(script)}`, {
           check: o.check,
           stdin: o.stdin,
@@ -123,14 +143,14 @@ export async function executePrepared(
         return { agentId: agent.id };
       },
       writeFileAsRoot: (path, content, mode) => {
-        if (signal.aborted) return Promise.reject(new ConsoleError('CANCELED', 'Provisioning canceled.'));
+        if (signal.aborted) return Promise.reject(canceledError());
         return writeRemoteFileAsRoot(conn!, content, path, { mode, sudo: root !== '' });
       },
     };
     for (const [index, step] of steps.entries()) {
       current = step;
       progress = index / steps.length;
-      if (signal.aborted) throw new ConsoleError('CANCELED', 'Provisioning canceled.');
+      if (signal.aborted) throw canceledError();
       repo.setStepStatus(operationId, step.id, 'checking');
       emit(`${step.id}:check`, { line: `${step.title}: checking` });
       const before = await step.check(ctx);
@@ -154,17 +174,19 @@ export async function executePrepared(
     current = null;
     progress = 1;
     repo.setRunStatus(operationId, 'succeeded');
-    emit('done', { done: true, line: 'Provisioning finished' });
-    deps.audit.record('provision.succeeded', server.id, { operationId });
+    emit('done', { done: true, line: `${label} finished` });
+    deps.audit.record(`${kind}.succeeded`, server.id, { operationId });
     return { operationId, status: 'succeeded' };
   } catch (err) {
     const error =
-      err instanceof ConsoleError ? { code: err.code, message: err.message } : { code: 'PROVISION_FAILED', message: (err as Error).message };
+      err instanceof ConsoleError
+        ? { code: err.code, message: err.message }
+        : { code: kind === 'provision' ? 'PROVISION_FAILED' : 'OPERATION_FAILED', message: (err as Error).message };
     const canceled = error.code === 'CANCELED' || signal.aborted;
     if (current) repo.setStepStatus(operationId, current.id, canceled ? 'canceled' : 'failed', { error: error.message });
     repo.setRunStatus(operationId, canceled ? 'canceled' : 'failed');
-    emit(canceled ? 'canceled' : 'failed', { done: true, error: canceled ? { code: 'CANCELED', message: 'Provisioning canceled.' } : error });
-    deps.audit.record(canceled ? 'provision.canceled' : 'provision.failed', server.id, { operationId, step: current?.id ?? null, code: error.code });
+    emit(canceled ? 'canceled' : 'failed', { done: true, error: canceled ? { code: 'CANCELED', message: `${label} canceled.` } : error });
+    deps.audit.record(canceled ? `${kind}.canceled` : `${kind}.failed`, server.id, { operationId, step: current?.id ?? null, code: error.code });
     return { operationId, status: canceled ? 'canceled' : 'failed' };
   } finally {
     if (conn) closeSshConnection(conn);

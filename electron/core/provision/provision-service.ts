@@ -2,17 +2,19 @@
 // operation, live events to subscribers, and status/history from the store.
 import { EventEmitter } from 'node:events';
 import { ConsoleError, type OperationEvent } from '../contracts/define.js';
-import type { ProvisionRun } from '../contracts/provision.js';
+import type { OperationKind, ProvisionRun } from '../contracts/provision.js';
+import type { ServerRecord } from '../fleet/servers-repository.js';
 import { baseProvisionSteps } from './base-steps.js';
 import type { ProvisionStep } from './provision-step.js';
 import { ProvisionRepository } from './provision-repository.js';
-import { executePrepared, prepareProvisioning, type ProvisionRunnerDeps } from './provision-runner.js';
+import { executePrepared, prepareProvisioning, type ProvisionRunnerDeps, type RunProvisioningRequest } from './provision-runner.js';
 
 export class ProvisionService {
   readonly events = new EventEmitter<{ operation: [OperationEvent] }>();
   private readonly active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   private readonly repo: ProvisionRepository;
   private extraSteps: ProvisionStep[] = [];
+  private readonly stepSources: ((server: ServerRecord) => ProvisionStep[])[] = [];
 
   constructor(private readonly deps: ProvisionRunnerDeps) {
     this.repo = new ProvisionRepository(deps.db, deps.now);
@@ -23,8 +25,15 @@ export class ProvisionService {
     this.extraSteps.push(...steps);
   }
 
-  plan(): ProvisionStep[] {
-    return [...baseProvisionSteps, ...this.extraSteps];
+  /** Steps that depend on the server's own settings (e.g. deploy steps only for servers with deploy settings). */
+  addStepSource(source: (server: ServerRecord) => ProvisionStep[]): void {
+    this.stepSources.push(source);
+  }
+
+  plan(serverId?: string): ProvisionStep[] {
+    const server = serverId ? this.deps.fleet.requireServer(serverId) : null;
+    const fromSources = server ? this.stepSources.flatMap((source) => source(server)) : [];
+    return [...baseProvisionSteps, ...this.extraSteps, ...fromSources];
   }
 
   /** Marks runs a crashed console left behind as interrupted; call once at startup. */
@@ -33,12 +42,27 @@ export class ProvisionService {
   }
 
   start(serverId: string, options?: unknown, resumeOperationId?: string): { operationId: string } {
+    return this.launch({ serverId, steps: this.plan(serverId), options, resumeOperationId });
+  }
+
+  /**
+   * Runs other work on a server (deploy, rollback, restart, HTTPS) as steps on this machinery: it holds the
+   * same per-server lock as provisioning, persists its steps and events, reports on the 'operation' channel
+   * and is canceled with `cancel(operationId)`.
+   */
+  startOperation(
+    serverId: string,
+    kind: Exclude<OperationKind, 'provision'>,
+    steps: ProvisionStep[],
+    auditDetail?: Record<string, unknown>,
+  ): { operationId: string } {
+    return this.launch({ serverId, steps, kind, auditDetail });
+  }
+
+  private launch(request: Omit<RunProvisioningRequest, 'signal' | 'onEvent'>): { operationId: string } {
     const controller = new AbortController();
-    const req = {
-      serverId,
-      steps: this.plan(),
-      options,
-      resumeOperationId,
+    const req: RunProvisioningRequest = {
+      ...request,
       signal: controller.signal,
       onEvent: (e: OperationEvent) => this.events.emit('operation', e),
     };
@@ -66,8 +90,8 @@ export class ProvisionService {
     return run;
   }
 
-  list(serverId?: string): ProvisionRun[] {
-    return this.repo.listRuns(serverId);
+  list(serverId?: string, kind: OperationKind | null = 'provision'): ProvisionRun[] {
+    return this.repo.listRuns(serverId, kind);
   }
 
   eventsSince(operationId: string, afterSeq = -1): OperationEvent[] {

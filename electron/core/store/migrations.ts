@@ -123,4 +123,44 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX audit_log_target ON audit_log(target_id, id);
   `,
+  /* 2: deploy settings per server, operation kinds (deploy/ssl runs share the provisioning machinery),
+     certificate attempts and installed certificates (the issuance policy must survive a restart) */ `
+  ALTER TABLE provision_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'provision';
+  CREATE TABLE server_deploy_settings (
+    server_id TEXT PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
+    settings_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE certificate_attempts (
+    id INTEGER PRIMARY KEY,
+    server_id TEXT NOT NULL REFERENCES servers(id) ON DELETE CASCADE,
+    domain TEXT NOT NULL,
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    code TEXT,
+    reason TEXT
+  );
+  CREATE INDEX certificate_attempts_domain ON certificate_attempts(domain, at);
+  CREATE TABLE server_certificates (
+    server_id TEXT NOT NULL REFERENCES servers(id) ON DELETE CASCADE,
+    domain TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (server_id, domain)
+  );
+  `,
+  /* 3: finished benchmark runs per agent, with the agent's figures and hardware facts as it reported them */ `
+  CREATE TABLE benchmark_runs (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    agent_name TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    options_json TEXT NOT NULL,
+    report_json TEXT NOT NULL
+  );
+  CREATE INDEX benchmark_runs_agent ON benchmark_runs(agent_id, finished_at);
+  `,
 ];

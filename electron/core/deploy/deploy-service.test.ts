@@ -1,0 +1,172 @@
+// The deploy methods through the console contract on a real core (SQLite file, file vault): settings are
+// validated and stored, deploy steps join the provisioning plan only for servers with settings, deploy
+// operations hold the per-server lock, fail with stable codes and leave audit entries. The Docker and SSH
+// side runs in electron/core/deploy/deploy-console.fleet.test.ts.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import ssh2 from 'ssh2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { consoleMethods } from '../api.js';
+import { createConsoleCore, type ConsoleCore } from '../console-core.js';
+import type { OperationEvent } from '../contracts/define.js';
+import { FileVault } from '../secrets/file-vault.js';
+import { freeLoopbackPort } from '../testing/free-loopback-port.js';
+
+let core: ConsoleCore | null = null;
+let dir = '';
+afterEach(async () => {
+  await core?.close();
+  core = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function makeCore() {
+  dir = mkdtempSync(join(tmpdir(), 'mf-deploy-core-'));
+  const vault = FileVault.open({ path: join(dir, 'vault.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
+  core = createConsoleCore({ storePath: join(dir, 'console.db'), vault: { kind: 'instance', vault } });
+  return core;
+}
+
+/** A server row whose SSH port refuses connections (nothing listens there). */
+async function addUnreachableServer(c: ConsoleCore): Promise<string> {
+  const id = randomUUID();
+  c.fleet.servers.insert({
+    id,
+    name: 'unreachable',
+    host: '127.0.0.1',
+    port: await freeLoopbackPort(),
+    user: 'root',
+    authKind: 'key',
+    agentSocket: null,
+    hostKeyFingerprint: null,
+    createdAt: new Date().toISOString(),
+  });
+  await c.vault.set(`ssh:private-key:${id}`, ssh2.utils.generateKeyPairSync('ed25519').private);
+  return id;
+}
+
+const settings = { domain: 'agent1.example.org', agentImage: 'mediafleet/agent:1.0.0', agentVersion: '1.0.0' };
+
+async function settled(c: ConsoleCore, operationId: string): Promise<OperationEvent> {
+  await c.provision.settled(operationId);
+  const events = c.provision.eventsSince(operationId);
+  return events.at(-1)!;
+}
+
+describe('deploy through the console contract', () => {
+  it('implements every deploy and ssl method', async () => {
+    const c = makeCore();
+    const methods = Object.keys(consoleMethods).filter((m) => /^(deploy|ssl):/.test(m));
+    expect(methods.sort()).toEqual(
+      ['deploy:agent', 'deploy:cancel', 'deploy:containers', 'deploy:get-settings', 'deploy:logs', 'deploy:restart', 'deploy:rollback', 'deploy:set-settings', 'deploy:stats', 'ssl:enable', 'ssl:status'].sort(),
+    );
+    for (const m of methods) {
+      const r = await c.invoke(m, { serverId: randomUUID(), operationId: 'x', image: 'a', version: '1', domain: 'a.example.org', email: 'a@example.org', settings });
+      expect(r, m).not.toMatchObject({ error: { code: 'UNKNOWN_METHOD' } });
+    }
+  });
+
+  it('stores validated deploy settings, refuses bad ones with a stable code, and audits the change', async () => {
+    const c = makeCore();
+    const serverId = await addUnreachableServer(c);
+    expect(await c.invoke('deploy:get-settings', { serverId })).toEqual({ ok: true, data: { settings: null } });
+    const saved = await c.invoke('deploy:set-settings', { serverId, settings: { ...settings, httpPort: 8080 } });
+    expect(saved).toMatchObject({ ok: true, data: { settings: { ...settings, httpPort: 8080, dockerSocketPath: '/var/run/docker.sock' } } });
+    expect(await c.invoke('deploy:get-settings', { serverId })).toEqual(saved);
+    for (const bad of [
+      { ...settings, domain: 'x.org; return 200' },
+      { ...settings, agentImage: 'img$(reboot)' },
+      { ...settings, nginxReloadCommand: 'nginx -s reload\nrm -rf /' },
+      { ...settings, dockerSocketPath: 'relative.sock' },
+    ]) {
+      expect(await c.invoke('deploy:set-settings', { serverId, settings: bad }), JSON.stringify(bad)).toMatchObject({ ok: false, error: { code: 'DEPLOY_VALUES_INVALID' } });
+    }
+    expect(await c.invoke('deploy:get-settings', { serverId })).toEqual(saved);
+    expect(c.audit.list({ targetId: serverId }).map((e) => e.action)).toEqual(['deploy.settings-saved']);
+    expect(await c.invoke('deploy:set-settings', { serverId: randomUUID(), settings })).toMatchObject({ ok: false, error: { code: 'SERVER_NOT_FOUND' } });
+  });
+
+  it('adds the deploy steps to the provisioning plan only for servers with deploy settings', async () => {
+    const c = makeCore();
+    const plain = await addUnreachableServer(c);
+    const deployed = await addUnreachableServer(c);
+    await c.invoke('deploy:set-settings', { serverId: deployed, settings });
+    const base = ['service-user', 'docker', 'firewall'];
+    expect(c.provision.plan(plain).map((s) => s.id)).toEqual(base);
+    expect(c.provision.plan(deployed).map((s) => s.id)).toEqual([
+      ...base,
+      'deploy.upload-bundle',
+      'deploy.nginx',
+      'deploy.agent-image',
+      'deploy.start-agent',
+      'deploy.register-agent',
+    ]);
+  });
+
+  it('deploy, rollback and restart need settings first and say so', async () => {
+    const c = makeCore();
+    const serverId = await addUnreachableServer(c);
+    for (const [m, input] of [
+      ['deploy:agent', { serverId, image: 'mediafleet/agent:1.1.0', version: '1.1.0' }],
+      ['deploy:rollback', { serverId }],
+      ['deploy:restart', { serverId }],
+    ] as const) {
+      const r = await c.invoke(m, input);
+      expect(r, m).toMatchObject({ ok: false, error: { code: 'DEPLOY_SETTINGS_MISSING' } });
+      expect((r as { error: { message: string } }).error.message).toContain('deploy:set-settings');
+    }
+    expect(await c.invoke('deploy:agent', { serverId, image: 'x', version: 'bad version' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('a deploy is an operation: id at once, events, failure code from SSH, audit, not resumable, listed by kind', async () => {
+    const c = makeCore();
+    const serverId = await addUnreachableServer(c);
+    await c.invoke('deploy:set-settings', { serverId, settings });
+    const live: OperationEvent[] = [];
+    c.provision.events.on('operation', (e) => live.push(e));
+    const started = await c.invoke('deploy:agent', { serverId, image: 'mediafleet/agent:1.1.0', version: '1.1.0' });
+    expect(started.ok).toBe(true);
+    const { operationId } = (started as { data: { operationId: string } }).data;
+    const last = await settled(c, operationId);
+    expect(last).toMatchObject({ phase: 'failed', done: true, error: { code: 'SSH_CONNECT_FAILED' } });
+    expect(live.filter((e) => e.operationId === operationId)).toEqual(c.provision.eventsSince(operationId));
+    expect(await c.invoke('provision:status', { operationId })).toMatchObject({ ok: true, data: { kind: 'deploy', status: 'failed' } });
+    expect(await c.invoke('provision:list', { serverId })).toEqual({ ok: true, data: [] });
+    expect(await c.invoke('provision:list', { serverId, kind: 'deploy' })).toMatchObject({ ok: true, data: [{ operationId, kind: 'deploy' }] });
+    expect(await c.invoke('provision:resume', { operationId })).toMatchObject({ ok: false, error: { code: 'NOT_RESUMABLE' } });
+    const actions = c.audit.list({ targetId: serverId }).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['deploy.started', 'deploy.failed']));
+    const startedEntry = c.audit.list({ targetId: serverId }).find((e) => e.action === 'deploy.started')!;
+    expect(startedEntry.detail).toMatchObject({ operationId, image: 'mediafleet/agent:1.1.0', version: '1.1.0', source: 'transfer' });
+  });
+
+  it('a deploy cannot start while another operation (e.g. provisioning) holds the server lock', async () => {
+    const c = makeCore();
+    const serverId = await addUnreachableServer(c);
+    await c.invoke('deploy:set-settings', { serverId, settings });
+    const holder = spawn('sleep', ['30']);
+    try {
+      c.db
+        .prepare('INSERT INTO server_locks (server_id, operation_id, pid, hostname, acquired_at) VALUES (?, ?, ?, ?, ?)')
+        .run(serverId, 'provisioning-run', holder.pid, hostname(), new Date().toISOString());
+      for (const m of ['deploy:rollback', 'deploy:restart']) {
+        const r = await c.invoke(m, { serverId });
+        expect(r, m).toMatchObject({ ok: false, error: { code: 'PROVISION_LOCKED' } });
+        expect((r as { error: { message: string } }).error.message).toContain('wait for it to finish or cancel it');
+      }
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('reads (containers, logs, stats) report an unreachable server with the SSH code', async () => {
+    const c = makeCore();
+    const serverId = await addUnreachableServer(c);
+    for (const m of ['deploy:containers', 'deploy:logs', 'deploy:stats']) {
+      expect(await c.invoke(m, { serverId }), m).toMatchObject({ ok: false, error: { code: 'SSH_CONNECT_FAILED' } });
+    }
+  });
+});
