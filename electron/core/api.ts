@@ -4,7 +4,9 @@
 import type { InvokeDef } from './contracts/define.js';
 import { analyzeContract } from './contracts/analyze.js';
 import { auditContract } from './contracts/audit.js';
+import { benchmarksContract } from './contracts/benchmarks.js';
 import { deployContract } from './contracts/deploy.js';
+import { facesContract } from './contracts/faces.js';
 import { healthContract } from './contracts/health.js';
 import { provisionContract } from './contracts/provision.js';
 import { serversContract } from './contracts/servers.js';
@@ -23,6 +25,8 @@ export const consoleMethods: Record<string, InvokeDef> = {
   ...analyzeContract,
   ...deployContract,
   ...sslContract,
+  ...facesContract,
+  ...benchmarksContract,
 };
 
 export type ConsoleMethodName = keyof typeof consoleMethods;

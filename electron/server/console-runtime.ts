@@ -47,6 +47,7 @@ export function createConsoleRuntime(options: ConsoleRuntimeOptions): ConsoleRun
     onLog: options.onLog,
     nodePath: options.nodePath,
   });
+  core.agentDirectory.useLocalAgent(() => localAgent.start());
   const analysis = new AnalysisService({
     agents: localAgentResolver(localAgent),
     onChange: (submission) => events.publish('analyze', submission),

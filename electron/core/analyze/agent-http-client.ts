@@ -1,5 +1,5 @@
-// Talks to one agent's HTTP API v1 for the Analyze feature: streams a file as multipart (so a large video
-// never sits in memory and upload progress can be reported), reads job state, cancels.
+// Talks to one agent's HTTP API v1: streams a file as multipart (so a large video never sits in memory and
+// upload progress can be reported), reads job state, cancels; face search and persons; the agent's benchmark.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -40,6 +40,26 @@ export interface AgentPort {
   /** Yields the job's events until it ends; throws when the stream cannot be opened (callers then poll). */
   followJob?(jobId: string, signal?: AbortSignal): AsyncIterable<AgentJobEvent>;
   cancelJob(jobId: string): Promise<void>;
+}
+
+/** A stored face as the agent's face search answers it (box in the source media's pixels). */
+export interface AgentFace {
+  id: string;
+  jobId: string;
+  box: { x: number; y: number; width: number; height: number };
+  personId: string | null;
+}
+
+export interface AgentSimilarFaces {
+  face: AgentFace;
+  similar: Array<AgentFace & { similarity: number }>;
+}
+
+export interface AgentPerson {
+  id: string;
+  name: string | null;
+  faceCount: number;
+  createdAt: string;
 }
 
 export interface AgentEndpoint {
@@ -150,6 +170,44 @@ export class AgentHttpClient implements AgentPort {
     await this.readJson(response);
   }
 
+  /** The tenant's faces most similar to one face (`GET /v1/faces/:id/similar`, scope submit). */
+  async similarFaces(faceId: string, limit: number, signal?: AbortSignal): Promise<AgentSimilarFaces> {
+    return (await this.getJson(`/v1/faces/${encodeURIComponent(faceId)}/similar?limit=${limit}`, signal)) as AgentSimilarFaces;
+  }
+
+  async listPersons(signal?: AbortSignal): Promise<AgentPerson[]> {
+    return ((await this.getJson('/v1/persons', signal)) as { persons: AgentPerson[] }).persons;
+  }
+
+  async getPerson(personId: string, signal?: AbortSignal): Promise<AgentPerson & { faces: AgentFace[] }> {
+    return (await this.getJson(`/v1/persons/${encodeURIComponent(personId)}`, signal)) as AgentPerson & { faces: AgentFace[] };
+  }
+
+  async namePerson(personId: string, name: string | null): Promise<AgentPerson> {
+    const response = await this.fetch(`/v1/persons/${encodeURIComponent(personId)}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    return (await this.readJson(response)) as AgentPerson;
+  }
+
+  /** Runs the agent's own benchmark (`POST /v1/bench`, scope admin); it answers when the whole run is over. */
+  async runBench(options: { rounds: number; analyses?: readonly AnalysisName[] }, signal?: AbortSignal): Promise<unknown> {
+    const response = await this.fetch('/v1/bench', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(options),
+      signal,
+    });
+    return this.readJson(response);
+  }
+
+  private async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+    const response = await this.fetch(path, { headers: { authorization: `Bearer ${this.endpoint.token}` }, signal });
+    return this.readJson(response);
+  }
+
   private async fetch(path: string, init: RequestInit): Promise<Response> {
     try {
       return await fetch(new URL(path, this.endpoint.baseUrl), init);
@@ -172,6 +230,14 @@ export class AgentHttpClient implements AgentPort {
     }
     if (!response.ok) {
       const error = (body as { error?: { code?: string; message?: string } }).error;
+      // Every route of the agent answers errors as { error: { code } }; a bare 404 is its router (or a proxy)
+      // saying the route does not exist, i.e. an agent older than this console.
+      if (response.status === 404 && typeof error?.code !== 'string') {
+        throw new ConsoleError(
+          'AGENT_ROUTE_MISSING',
+          `the agent at ${this.endpoint.baseUrl} has no ${new URL(response.url || this.endpoint.baseUrl).pathname}; it is older than this console — upgrade it`,
+        );
+      }
       throw new ConsoleError(
         error?.code ? `AGENT_${error.code}` : 'AGENT_ERROR',
         `the agent refused: ${error?.message ?? `HTTP ${response.status}`}`,
