@@ -16,6 +16,7 @@ import { systemRoutes } from './routes/system-routes.js';
 import { tokensRoutes } from './routes/tokens-routes.js';
 import { keyframeRoutes } from './routes/keyframe-routes.js';
 import { modelsRoutes } from './routes/models-routes.js';
+import { speakersRoutes } from './routes/speakers-routes.js';
 import { transcriptRoutes } from './routes/transcript-routes.js';
 import type { AgentServices } from './services.js';
 
@@ -57,5 +58,6 @@ export async function buildApp(services: AgentServices, logger: Logger): Promise
   await app.register(tokensRoutes(services));
   await app.register(benchRoute(services));
   await app.register(modelsRoutes(services));
+  await app.register(speakersRoutes(services));
   return app;
 }

@@ -77,6 +77,22 @@ const migrations: string[] = [
   CREATE INDEX faces_job ON faces (job_id);
   CREATE INDEX faces_person ON faces (person_id);
   `,
+  // Speaker search (agent/src/speakers-search): one voice embedding per diarized speech turn.
+  `
+  CREATE TABLE speaker_turns (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    turn_index INTEGER NOT NULL,
+    speaker TEXT NOT NULL,
+    start_sec REAL NOT NULL,
+    end_sec REAL NOT NULL,
+    vector BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX speaker_turns_tenant ON speaker_turns (tenant);
+  CREATE INDEX speaker_turns_job ON speaker_turns (job_id);
+  `,
 ];
 
 export function openDatabase(file: string): OpenedDatabase {

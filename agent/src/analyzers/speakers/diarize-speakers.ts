@@ -5,14 +5,17 @@ import { AgentError } from '../../errors.js';
 import type { DecodedAudio } from '../../media/av/decode-audio.js';
 import { defaultModelManager, type ModelManager } from '../../models/model-manager.js';
 import { loadSherpaOnnx } from '../../runtimes/sherpa/sherpa-onnx.js';
+import { embedTurns, loadSpeakerEmbedder, SPEAKER_EMBEDDING_MODEL_ID } from './embed-speaker-turns.js';
 
 export const SEGMENTATION_MODEL_ID = 'speaker-segmentation-pyannote-3.0';
-export const EMBEDDING_MODEL_ID = 'speaker-embedding-3dspeaker-eres2net';
+export const EMBEDDING_MODEL_ID = SPEAKER_EMBEDDING_MODEL_ID;
 
 export interface SpeakerTurn {
   start: number;
   end: number;
   speaker: string;
+  /** L2-normalised voice embedding of the turn (withEmbeddings); the agent's speaker index swaps it for an id. */
+  embedding?: number[];
 }
 
 export interface SpeakersResult {
@@ -27,6 +30,8 @@ export interface DiarizeOptions {
   numSpeakers?: number;
   /** Cosine-distance threshold for clustering when the number of speakers is unknown. */
   threshold?: number;
+  /** Also compute one embedding per turn, for speaker search across the tenant's media. */
+  withEmbeddings?: boolean;
   signal?: AbortSignal;
 }
 
@@ -61,7 +66,14 @@ export async function diarizeSpeakers(audio: DecodedAudio, opts: DiarizeOptions 
   });
   if (opts.signal?.aborted) throw new AgentError('CANCELED');
   const segments = audio.samples.length > 0 ? diarizer.process(audio.samples) : [];
-  const turns = segments.map((s) => ({ start: s.start, end: s.end, speaker: `S${s.speaker + 1}` }));
+  const turns: SpeakerTurn[] = segments.map((s) => ({ start: s.start, end: s.end, speaker: `S${s.speaker + 1}` }));
+  if (opts.withEmbeddings && turns.length > 0) {
+    if (opts.signal?.aborted) throw new AgentError('CANCELED');
+    const vectors = embedTurns(await loadSpeakerEmbedder(opts.manager), audio, turns);
+    turns.forEach((t, i) => {
+      if (vectors[i]) t.embedding = vectors[i];
+    });
+  }
   return { model: `${SEGMENTATION_MODEL_ID}+${EMBEDDING_MODEL_ID}`, speakers: [...new Set(turns.map((t) => t.speaker))].sort(), turns };
 }
 
