@@ -76,7 +76,7 @@ if (sphinx) {
   for (const d of decoded) await engine.transcribe(d.audio);
   asr.pocketsphinx = round2(totalAudioSec / ((performance.now() - t) / 1000));
   t = performance.now();
-  for (const d of decoded) await runCli(sphinx.binary, pocketsphinxArgs(d.file));
+  for (const d of decoded) await runCli(sphinx.binary, pocketsphinxArgs(sphinx, d.file));
   asrCli.pocketsphinx = round2(totalAudioSec / ((performance.now() - t) / 1000));
   log(`pocketsphinx: agent ${asr.pocketsphinx}x, pocketsphinx_continuous by hand ${asrCli.pocketsphinx}x real time`);
 } else {

@@ -1,12 +1,14 @@
 // PocketSphinx on real recordings: word error rate per file against the reference transcripts, and proof that
-// the agent's path (ffmpeg decode → 16 kHz float → WAV → CLI) gives exactly what the Debian CLI gives by hand.
+// the agent's path (ffmpeg decode → 16 kHz float → in-process decoder loaded once) gives exactly what the Debian
+// CLI gives by hand, and what the agent's CLI fallback gives, word times and confidences included.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudioForSpeech } from '../../media/av/decode-audio.js';
 import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
-import { createPocketsphinxEngine } from './pocketsphinx-engine.js';
+import { AgentError } from '../../errors.js';
+import { createPocketsphinxEngine, pocketsphinxRuntimeInUse, releasePocketsphinxDecoders } from './pocketsphinx-engine.js';
 import { toSrt, toVtt } from './subtitles.js';
 import { wordErrorRate } from './word-error-rate.js';
 
@@ -56,9 +58,15 @@ function withCanonicalHeader(file: string): { file: string; extraHeaderBytes: nu
 const installed = findPocketsphinx() !== undefined;
 
 describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + pocketsphinx-en-us; skipped without them)', () => {
-  const engine = createPocketsphinxEngine();
+  const engine = createPocketsphinxEngine(process.env, { runtime: 'library' });
+  const cliEngine = createPocketsphinxEngine(process.env, { runtime: 'cli' });
+  afterAll(releasePocketsphinxDecoders);
   const results: Record<string, { agent: number; cli: number; cliOnOriginal?: number; xRealtime: number }> = {};
   let jfkTranscript: Awaited<ReturnType<typeof engine.transcribe>> | undefined;
+
+  it('uses the in-process library (libpocketsphinx3 comes with the pocketsphinx package)', () => {
+    expect(pocketsphinxRuntimeInUse('library')).toEqual({ runtime: 'library' });
+  });
 
   it.each([...references.keys()])('%s: WER equals the CLI run by hand, timings are consistent', async (name) => {
     const file = path.join(audioDir, name);
@@ -97,6 +105,25 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
       expect(w.word).not.toMatch(/^<|\(\d+\)$/);
     }
     expect(transcript.words?.map((w) => w.word).join(' ')).toBe(transcript.text);
+    // The in-process decoder and the CLI fallback agree on everything: segments, word times, confidences.
+    expect(transcript).toEqual(await cliEngine.transcribe(audio));
+  }, 600_000);
+
+  it('one loaded decoder gives each file the result of a fresh process, whatever came before', async () => {
+    const jfk = await decodeAudioForSpeech(path.join(audioDir, 'jfk.wav'), 'wav');
+    const cards = await decodeAudioForSpeech(path.join(audioDir, 'cards-005.wav'), 'wav');
+    const first = await engine.transcribe(cards);
+    await engine.transcribe(jfk);
+    expect(await engine.transcribe(cards)).toEqual(first);
+  }, 600_000);
+
+  it('stops on an aborted signal with CANCELED and decodes normally afterwards', async () => {
+    const cards = await decodeAudioForSpeech(path.join(audioDir, 'cards-001.wav'), 'wav');
+    const expected = await engine.transcribe(cards);
+    const error = await engine.transcribe(cards, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as AgentError).code).toBe('CANCELED');
+    expect(await engine.transcribe(cards)).toEqual(expected);
   }, 600_000);
 
   it('recognises most of the words overall (WER over all files below 50%)', () => {

@@ -1,15 +1,20 @@
-// PocketSphinx as an AsrEngine: the decoded 16 kHz audio is written once as 16-bit WAV (bit-exact for 16-bit
-// sources) and given to the Debian CLI, so the agent adds no loss over running the tool by hand.
+// PocketSphinx as an AsrEngine. The default runtime is the Debian library loaded in-process (models load once
+// per worker, then each file costs only its decoding); it replays pocketsphinx_continuous's file loop, so the
+// result is the CLI's. Where the library cannot be loaded the Debian CLI itself runs on a 16-bit WAV copy.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TranscriptSection } from '../../contracts/result-document.js';
 import { AgentError } from '../../errors.js';
-import { encodeWavPcm16, type DecodedAudio } from '../../media/av/decode-audio.js';
-import { findPocketsphinx, runPocketsphinx, type PocketsphinxUtterance } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { encodeWavPcm16, toPcm16, type DecodedAudio } from '../../media/av/decode-audio.js';
+import { findPocketsphinx, pocketsphinxModelArgs, runPocketsphinx, type PocketsphinxInstall, type PocketsphinxUtterance } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { loadPocketsphinxLibrary, PocketsphinxDecoder, toPocketsphinxUtterances } from '../../runtimes/pocketsphinx/pocketsphinx-library.js';
 import type { AsrEngine, EngineAvailability, TranscribeOptions } from './asr-engine.js';
 
 export const POCKETSPHINX_MODEL = 'cmusphinx-en-us-5.2';
+
+/** 'library': in-process decoder (falls back to the CLI when the library cannot load); 'cli': always the CLI. */
+export type PocketsphinxRuntime = 'library' | 'cli';
 
 export function utterancesToTranscript(utterances: PocketsphinxUtterance[]): TranscriptSection {
   const segments = utterances
@@ -25,7 +30,36 @@ export function utterancesToTranscript(utterances: PocketsphinxUtterance[]): Tra
   };
 }
 
-export function createPocketsphinxEngine(env: NodeJS.ProcessEnv = process.env): AsrEngine {
+/** One loaded decoder per option set in this thread; the engine objects themselves are created per job. */
+const decoders = new Map<string, PocketsphinxDecoder>();
+
+function sharedDecoder(install: PocketsphinxInstall): PocketsphinxDecoder {
+  const args = [...pocketsphinxModelArgs(install), '-logfn', '/dev/null'];
+  const key = args.join('\0');
+  let decoder = decoders.get(key);
+  if (!decoder) {
+    decoder = PocketsphinxDecoder.open(args);
+    decoders.set(key, decoder);
+  }
+  return decoder;
+}
+
+/** Frees the loaded decoders (tests, benchmarks, a CLI run that is done). */
+export async function releasePocketsphinxDecoders(): Promise<void> {
+  const all = [...decoders.values()];
+  decoders.clear();
+  await Promise.all(all.map((d) => d.close()));
+}
+
+/** Which runtime a transcription will use here, and why the library is not used when it is not. */
+export function pocketsphinxRuntimeInUse(requested: PocketsphinxRuntime = 'library'): { runtime: PocketsphinxRuntime; reason?: string } {
+  if (requested === 'cli') return { runtime: 'cli', reason: 'asked for' };
+  const lib = loadPocketsphinxLibrary();
+  return lib instanceof Error ? { runtime: 'cli', reason: lib.message } : { runtime: 'library' };
+}
+
+export function createPocketsphinxEngine(env: NodeJS.ProcessEnv = process.env, opts: { runtime?: PocketsphinxRuntime } = {}): AsrEngine {
+  const requested: PocketsphinxRuntime = opts.runtime ?? (env.MEDIAFLEET_POCKETSPHINX_RUNTIME === 'cli' ? 'cli' : 'library');
   return {
     id: 'pocketsphinx',
     rank: 1,
@@ -37,19 +71,30 @@ export function createPocketsphinxEngine(env: NodeJS.ProcessEnv = process.env): 
     async transcribe(audio: DecodedAudio, opts: TranscribeOptions = {}): Promise<TranscriptSection> {
       const install = findPocketsphinx(env);
       if (!install) throw new AgentError('MODEL_MISSING', 'pocketsphinx is not installed (Debian: pocketsphinx, pocketsphinx-en-us)');
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'mf-sphinx-'));
-      try {
-        const wav = path.join(dir, 'audio.wav');
-        await writeFile(wav, encodeWavPcm16(audio.samples, audio.sampleRate));
-        opts.onProgress?.(0);
-        // The decoder runs near 2× real time on an idle core; the limit only catches a hung process, so it leaves
-        // room for a heavily shared host.
-        const utterances = await runPocketsphinx(install, wav, { signal: opts.signal, timeoutMs: Math.max(300_000, audio.durationSec * 20_000) });
-        opts.onProgress?.(1);
-        return utterancesToTranscript(utterances);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      opts.onProgress?.(0);
+      const utterances =
+        pocketsphinxRuntimeInUse(requested).runtime === 'library' ? await transcribeInProcess(install, audio, opts) : await transcribeWithCli(install, audio, opts);
+      opts.onProgress?.(1);
+      return utterancesToTranscript(utterances);
     },
   };
+}
+
+async function transcribeInProcess(install: PocketsphinxInstall, audio: DecodedAudio, opts: TranscribeOptions): Promise<PocketsphinxUtterance[]> {
+  const decoder = sharedDecoder(install);
+  const raw = await decoder.decode(toPcm16(audio.samples), { signal: opts.signal, onProgress: opts.onProgress });
+  return toPocketsphinxUtterances(raw, decoder.framesPerSecond);
+}
+
+/** The WAV written is bit-exact for 16-bit sources, so the CLI sees the samples the agent decoded. */
+async function transcribeWithCli(install: PocketsphinxInstall, audio: DecodedAudio, opts: TranscribeOptions): Promise<PocketsphinxUtterance[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mf-sphinx-'));
+  try {
+    const wav = path.join(dir, 'audio.wav');
+    await writeFile(wav, encodeWavPcm16(audio.samples, audio.sampleRate));
+    // The limit only catches a hung process, so it leaves room for a heavily shared host.
+    return await runPocketsphinx(install, wav, { signal: opts.signal, timeoutMs: Math.max(300_000, audio.durationSec * 20_000) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,6 @@
 // The PocketSphinx command-line decoder (Debian `pocketsphinx` 0.8: `pocketsphinx_continuous`) run on a WAV
-// file, and its `-time yes` output parsed into utterances with word timings. Running the CLI rather than a
-// binding means the agent's result is, by construction, what the engine's own tool gives.
+// file, and its `-time yes` output parsed into utterances with word timings. It is the reference the in-process
+// decoder (pocketsphinx-library.ts) is tested against, and the fallback where that library cannot be loaded.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AgentError } from '../../errors.js';
@@ -39,7 +39,7 @@ export function findPocketsphinx(env: NodeJS.ProcessEnv = process.env): Pocketsp
 }
 
 /** Fillers and sentence markers the decoder emits as "words"; they are not speech. */
-function isFiller(word: string): boolean {
+export function isFiller(word: string): boolean {
   return word === '<s>' || word === '</s>' || word === '<sil>' || /^\[.*\]$/.test(word) || /^\+\+.*\+\+$/.test(word);
 }
 
@@ -67,8 +67,13 @@ export function parsePocketsphinxOutput(stdout: string): PocketsphinxUtterance[]
   return utterances.filter((u) => u.words.length > 0 || u.text.length > 0);
 }
 
-export function pocketsphinxArgs(wavPath: string): string[] {
-  return ['-infile', wavPath, '-time', 'yes', '-logfn', '/dev/null'];
+/** The model files named explicitly (the same ones the Debian build defaults to), so MEDIAFLEET_POCKETSPHINX_MODEL applies. */
+export function pocketsphinxModelArgs(install: PocketsphinxInstall): string[] {
+  return ['-hmm', path.join(install.modelDir, 'en-us'), '-lm', path.join(install.modelDir, 'en-us.lm.bin'), '-dict', path.join(install.modelDir, 'cmudict-en-us.dict')];
+}
+
+export function pocketsphinxArgs(install: PocketsphinxInstall, wavPath: string): string[] {
+  return ['-infile', wavPath, '-time', 'yes', ...pocketsphinxModelArgs(install), '-logfn', '/dev/null'];
 }
 
 export async function runPocketsphinx(
@@ -76,7 +81,7 @@ export async function runPocketsphinx(
   wavPath: string,
   limits: Partial<RunLimits> = {},
 ): Promise<PocketsphinxUtterance[]> {
-  const run = await runMediaTool(install.binary, pocketsphinxArgs(wavPath), { maxMemoryBytes: 2 * 1024 ** 3, ...limits });
+  const run = await runMediaTool(install.binary, pocketsphinxArgs(install, wavPath), { maxMemoryBytes: 2 * 1024 ** 3, ...limits });
   if (run.exitCode !== 0) {
     throw new AgentError('INTERNAL', `pocketsphinx_continuous exited with ${run.exitCode}: ${run.stderr.split('\n').find((l) => l.trim()) ?? ''}`);
   }

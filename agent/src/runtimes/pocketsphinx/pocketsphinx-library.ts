@@ -1,0 +1,261 @@
+// The PocketSphinx 5prealpha C library (Debian libpocketsphinx3 + libsphinxbase3) called through koffi, so the
+// acoustic model, dictionary and language model load once per worker (about 0.7 s, most of a short clip's cost
+// with the CLI) and every file after that pays only for decoding. Only the runtime .so files are needed.
+import koffi from 'koffi';
+import { AgentError } from '../../errors.js';
+import { isFiller, type PocketsphinxUtterance } from './pocketsphinx-cli.js';
+
+type Pointer = unknown;
+
+/** The C functions used, typed as koffi returns them. Async variants run on koffi's worker threads. */
+interface PocketsphinxApi {
+  psArgs(): Pointer;
+  cmdLnParse(inout: Pointer, defn: Pointer, argc: number, argv: string[], strict: number): Pointer;
+  cmdLnFree(config: Pointer): number;
+  cmdLnInt(config: Pointer, name: string): number;
+  defaultSearchArgs(config: Pointer): void;
+  init(config: Pointer): Pointer;
+  free(ps: Pointer): number;
+  startStream(ps: Pointer): number;
+  startUtt(ps: Pointer): number;
+  processRaw: AsyncFn<[Pointer, Int16Array, number, number, number], number>;
+  endUtt: AsyncFn<[Pointer], number>;
+  getInSpeech(ps: Pointer): number;
+  getHyp(ps: Pointer, outScore: null): string | null;
+  segIter(ps: Pointer): Pointer;
+  segNext(seg: Pointer): Pointer;
+  segWord(seg: Pointer): string;
+  segFrames(seg: Pointer, sf: number[], ef: number[]): void;
+  segProb(seg: Pointer, a: null, l: null, b: null): number;
+  getLogmath(ps: Pointer): Pointer;
+  logmathExp(lmath: Pointer, logbP: number): number;
+  getFeat(ps: Pointer): Pointer;
+}
+
+type AsyncFn<A extends unknown[], R> = ((...args: A) => R) & { async: (...args: [...A, (err: unknown, res: R) => void]) => void };
+
+let loaded: PocketsphinxApi | Error | undefined;
+
+/** Loads libpocketsphinx.so.3 once per thread; an Error says why it cannot be used (then the CLI is the fallback). */
+export function loadPocketsphinxLibrary(): PocketsphinxApi | Error {
+  if (loaded) return loaded;
+  try {
+    // ps_end_utt (second pass and lattice) needs more than koffi's default 128 KiB stack for async calls.
+    try {
+      koffi.config({ ...koffi.config(), async_stack_size: 4 * 1024 * 1024 });
+    } catch {
+      // Another module loaded a library through koffi first; its configuration stays.
+    }
+    const sb = koffi.load(process.env.MEDIAFLEET_SPHINXBASE_LIB || 'libsphinxbase.so.3');
+    const ps = koffi.load(process.env.MEDIAFLEET_POCKETSPHINX_LIB || 'libpocketsphinx.so.3');
+    koffi.opaque('mf_ps_decoder_t');
+    koffi.opaque('mf_ps_seg_t');
+    loaded = {
+      psArgs: ps.func('void *ps_args(void)'),
+      cmdLnParse: sb.func('void *cmd_ln_parse_r(void *inout, void *defn, int32_t argc, const char **argv, int32_t strict)'),
+      cmdLnFree: sb.func('int cmd_ln_free_r(void *config)'),
+      cmdLnInt: sb.func('long cmd_ln_int_r(void *config, const char *name)'),
+      defaultSearchArgs: ps.func('void ps_default_search_args(void *config)'),
+      init: ps.func('mf_ps_decoder_t *ps_init(void *config)'),
+      free: ps.func('int ps_free(mf_ps_decoder_t *ps)'),
+      startStream: ps.func('int ps_start_stream(mf_ps_decoder_t *ps)'),
+      startUtt: ps.func('int ps_start_utt(mf_ps_decoder_t *ps)'),
+      processRaw: ps.func('int ps_process_raw(mf_ps_decoder_t *ps, const int16_t *data, size_t n_samples, int no_search, int full_utt)') as AsyncFn<
+        [Pointer, Int16Array, number, number, number],
+        number
+      >,
+      endUtt: ps.func('int ps_end_utt(mf_ps_decoder_t *ps)') as AsyncFn<[Pointer], number>,
+      getInSpeech: ps.func('uint8_t ps_get_in_speech(mf_ps_decoder_t *ps)'),
+      getHyp: ps.func('const char *ps_get_hyp(mf_ps_decoder_t *ps, int32_t *out_best_score)'),
+      segIter: ps.func('mf_ps_seg_t *ps_seg_iter(mf_ps_decoder_t *ps)'),
+      segNext: ps.func('mf_ps_seg_t *ps_seg_next(mf_ps_seg_t *seg)'),
+      segWord: ps.func('const char *ps_seg_word(mf_ps_seg_t *seg)'),
+      segFrames: ps.func('void ps_seg_frames(mf_ps_seg_t *seg, _Out_ int *out_sf, _Out_ int *out_ef)'),
+      segProb: ps.func('int32_t ps_seg_prob(mf_ps_seg_t *seg, int32_t *ascr, int32_t *lscr, int32_t *lback)'),
+      getLogmath: ps.func('void *ps_get_logmath(mf_ps_decoder_t *ps)'),
+      logmathExp: sb.func('double logmath_exp(void *lmath, int logb_p)'),
+      getFeat: ps.func('void *ps_get_feat(mf_ps_decoder_t *ps)'),
+    };
+  } catch (err) {
+    loaded = new Error(`cannot load libpocketsphinx.so.3 through koffi: ${(err as Error).message}`);
+  }
+  return loaded;
+}
+
+/** One decoded utterance as pocketsphinx_continuous prints it: the hypothesis and every segment with frames. */
+export interface RawUtterance {
+  hyp: string;
+  segments: { word: string; startFrame: number; endFrame: number; posterior: number }[];
+}
+
+/**
+ * Live cepstral mean normalisation is the one piece of decoder state that outlives a stream: its running mean
+ * moves after every utterance. A fresh CLI process starts each file from the model's -cmninit values, so the
+ * decoder snapshots the CMN struct (sphinxbase cmn_t: mean, var, sum pointers, nframe, veclen) right after
+ * ps_init and writes it back before each file. Offsets are those of sphinxbase 5prealpha's feat_t/cmn_t on
+ * 64-bit Linux (feat_t.cmn_struct at 88; checked by the identity test against the CLI).
+ */
+class CmnSnapshot {
+  private readonly arrays: { view: Uint8Array; saved: Uint8Array }[];
+  private readonly header: { view: Uint8Array; saved: Uint8Array };
+
+  constructor(feat: Pointer) {
+    const featBytes = new DataView(koffi.view(feat, 96));
+    const cmnAddress = featBytes.getBigUint64(88, true);
+    if (cmnAddress === 0n) throw new Error('the decoder has no CMN structure');
+    const cmn = koffi.decode(feat, 88, 'void *') as Pointer;
+    const cmnBytes = new DataView(koffi.view(cmn, 32));
+    const veclen = cmnBytes.getInt32(28, true);
+    if (veclen <= 0 || veclen > 64) throw new Error(`unexpected CMN vector length ${veclen} (not the sphinxbase 5prealpha layout)`);
+    this.arrays = [0, 8, 16].flatMap((offset) => {
+      if (cmnBytes.getBigUint64(offset, true) === 0n) return [];
+      const view = new Uint8Array(koffi.view(koffi.decode(cmn, offset, 'void *') as Pointer, veclen * 4));
+      return [{ view, saved: view.slice() }];
+    });
+    const header = new Uint8Array(koffi.view(cmn, 32)).subarray(24, 28);
+    this.header = { view: header, saved: header.slice() };
+  }
+
+  restore(): void {
+    for (const a of [...this.arrays, this.header]) a.view.set(a.saved);
+  }
+}
+
+/** Samples per ps_process_raw call and speech-state check: pocketsphinx_continuous reads the file 2048 at a time. */
+const CHUNK_SAMPLES = 2048;
+
+/**
+ * A loaded decoder. `decode` replays exactly what pocketsphinx_continuous does for one file: one stream, an
+ * utterance ended at every speech → silence transition seen after a 2048-sample read, the hypothesis and the
+ * word segments of each, so the result is the CLI's, without reloading the models.
+ */
+export class PocketsphinxDecoder {
+  private busy: Promise<unknown> = Promise.resolve();
+  private readonly frameRate: number;
+  private readonly cmn: CmnSnapshot;
+  private closed = false;
+
+  private constructor(
+    private readonly api: PocketsphinxApi,
+    private readonly ps: Pointer,
+    private readonly config: Pointer,
+  ) {
+    this.frameRate = Number(api.cmdLnInt(config, '-frate'));
+    this.cmn = new CmnSnapshot(api.getFeat(ps));
+  }
+
+  /** `args` are pocketsphinx command-line options (`-hmm dir`, `-beam 1e-40`, …); unset ones keep their defaults. */
+  static open(args: string[]): PocketsphinxDecoder {
+    const api = loadPocketsphinxLibrary();
+    if (api instanceof Error) throw new AgentError('MODEL_MISSING', api.message);
+    const config = api.cmdLnParse(null, api.psArgs(), args.length + 1, ['mediafleet', ...args], 1);
+    if (!config) throw new AgentError('BAD_REQUEST', `pocketsphinx rejected its options: ${args.join(' ')}`);
+    api.defaultSearchArgs(config);
+    const ps = api.init(config);
+    if (!ps) {
+      api.cmdLnFree(config);
+      throw new AgentError('MODEL_MISSING', 'pocketsphinx could not load its acoustic model, dictionary or language model');
+    }
+    try {
+      return new PocketsphinxDecoder(api, ps, config);
+    } catch (err) {
+      api.free(ps);
+      api.cmdLnFree(config);
+      throw new AgentError('INTERNAL', `pocketsphinx library layout not recognised: ${(err as Error).message}`);
+    }
+  }
+
+  /** Decodes 16 kHz mono 16-bit samples; calls on one decoder run one after another. */
+  decode(pcm: Int16Array, opts: { signal?: AbortSignal; onProgress?: (p: number) => void } = {}): Promise<RawUtterance[]> {
+    const run = this.busy.then(() => this.decodeNow(pcm, opts));
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  private async decodeNow(pcm: Int16Array, { signal, onProgress }: { signal?: AbortSignal; onProgress?: (p: number) => void }): Promise<RawUtterance[]> {
+    if (this.closed) throw new AgentError('INTERNAL', 'the pocketsphinx decoder was closed');
+    const { api, ps } = this;
+    this.cmn.restore();
+    api.startStream(ps);
+    const utterances: RawUtterance[] = [];
+    api.startUtt(ps);
+    let uttStarted = false;
+    try {
+      for (let offset = 0; offset < pcm.length; offset += CHUNK_SAMPLES) {
+        if (signal?.aborted) throw new AgentError('CANCELED', 'transcription canceled');
+        const chunk = pcm.subarray(offset, offset + CHUNK_SAMPLES);
+        await callAsync(api.processRaw, ps, chunk, chunk.length, 0, 0);
+        const inSpeech = api.getInSpeech(ps) !== 0;
+        if (inSpeech && !uttStarted) uttStarted = true;
+        if (!inSpeech && uttStarted) {
+          await callAsync(api.endUtt, ps);
+          const hyp = api.getHyp(ps, null);
+          // The CLI prints the word times even when there is no hypothesis line.
+          utterances.push({ hyp: hyp ?? '', segments: this.segments() });
+          api.startUtt(ps);
+          uttStarted = false;
+        }
+        onProgress?.(Math.min(1, (offset + chunk.length) / pcm.length));
+      }
+    } finally {
+      await callAsync(api.endUtt, ps);
+    }
+    if (uttStarted) {
+      const hyp = api.getHyp(ps, null);
+      if (hyp !== null) utterances.push({ hyp, segments: this.segments() });
+    }
+    return utterances;
+  }
+
+  private segments(): RawUtterance['segments'] {
+    const { api, ps } = this;
+    const lmath = api.getLogmath(ps);
+    const out: RawUtterance['segments'] = [];
+    for (let seg = api.segIter(ps); seg; seg = api.segNext(seg)) {
+      const sf = [0];
+      const ef = [0];
+      api.segFrames(seg, sf, ef);
+      out.push({ word: api.segWord(seg), startFrame: sf[0], endFrame: ef[0], posterior: api.logmathExp(lmath, api.segProb(seg, null, null, null)) });
+    }
+    return out;
+  }
+
+  get framesPerSecond(): number {
+    return this.frameRate;
+  }
+
+  /** Frees the models once the decoder is idle. */
+  async close(): Promise<void> {
+    await this.busy;
+    if (this.closed) return;
+    this.closed = true;
+    this.api.free(this.ps);
+    this.api.cmdLnFree(this.config);
+  }
+}
+
+function callAsync<A extends unknown[], R>(fn: AsyncFn<A, R>, ...args: A): Promise<R> {
+  return new Promise((resolve, reject) => fn.async(...args, (err: unknown, res: R) => (err ? reject(err as Error) : resolve(res))));
+}
+
+/**
+ * The decoder's utterances as `parsePocketsphinxOutput` reads them from the CLI: times are the CLI's
+ * `(float)frame / frate` printed with %.3f, confidences its float posterior printed with %f.
+ */
+export function toPocketsphinxUtterances(raw: RawUtterance[], framesPerSecond: number): PocketsphinxUtterance[] {
+  const seconds = (frame: number) => Number(Math.fround(frame / framesPerSecond).toFixed(3));
+  return raw
+    .map((u) => ({
+      text: u.hyp.trim(),
+      words: u.segments
+        .map((s) => ({ ...s, word: s.word.replace(/\(\d+\)$/, '') }))
+        .filter((s) => !isFiller(s.word))
+        .map((s) => ({
+          word: s.word,
+          start: seconds(s.startFrame),
+          end: seconds(s.endFrame),
+          confidence: Math.min(1, Math.max(0, Number(Math.fround(s.posterior).toFixed(6)))),
+        })),
+    }))
+    .filter((u) => u.words.length > 0 || u.text.length > 0);
+}
