@@ -230,7 +230,7 @@ describe('/v1/models', () => {
     const bytes = readFileSync(cacheFile('pinned'));
     bytes[1234] ^= 0xff;
     writeFileSync(cacheFile('pinned'), bytes);
-    const report = await api(t.url, t.tokens.admin, 'POST', '/v1/models/verify', {});
+    const report = await api(t.url, t.tokens.admin, 'POST', '/v1/models/verify');
     expect(report.status).toBe(200);
     expect(report.body.ok).toBe(false);
     const byId = new Map(report.body.models.map((m: { id: string }) => [m.id, m]));
@@ -253,7 +253,13 @@ describe('/v1/models', () => {
     expect((await api(t.url, t.tokens.admin, 'POST', '/v1/models/unpinned/pull', { allowUnpinned: true })).status).toBe(202);
     expect((await followPull('unpinned', t.tokens.admin)).at(-1)?.phase).toBe('succeeded');
 
-    await api(t.url, t.tokens.admin, 'POST', '/v1/models/unreachable/pull', {});
+    const notRunning = await api(t.url, t.tokens.admin, 'DELETE', '/v1/models/unpinned/pull');
+    expect({ status: notRunning.status, code: notRunning.body.error.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+    expect((await api(t.url, t.tokens.read, 'GET', '/v1/models/never-pulled/pull')).status).toBe(404);
+
+    // A POST without any body is a plain pull.
+    const bare = await api(t.url, t.tokens.admin, 'POST', '/v1/models/unreachable/pull');
+    expect(bare.status, JSON.stringify(bare.body)).toBe(202);
     expect((await followPull('unreachable', t.tokens.admin)).at(-1)).toMatchObject({ phase: 'failed', error: { code: 'MODEL_DOWNLOAD_FAILED' } });
   });
 

@@ -70,5 +70,7 @@ describe('/v1/speakers/:id/similar', () => {
     expect((await api(t.url, undefined, 'GET', `/v1/speakers/${ids.aliceTalk}/similar`)).status).toBe(401);
     expect((await api(t.url, t.tokens.submit, 'GET', '/v1/speakers/nope/similar')).body.error.code).toBe('NOT_FOUND');
     expect((await api(t.url, t.tokens.submit, 'GET', `/v1/speakers/${ids.aliceTalk}/similar?limit=0`)).body.error.code).toBe('BAD_REQUEST');
+    const doc = (await api(t.url, undefined, 'GET', '/v1/openapi.json')).body;
+    expect(doc.paths['/v1/speakers/{id}/similar']).toBeDefined();
   });
 });

@@ -53,8 +53,15 @@ const ModelEntry = z.object({
 });
 
 const ModelIdParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a model id').max(100) });
-const PullBody = z.object({ allowUnpinned: z.boolean().default(false) }).default({ allowUnpinned: false });
-const VerifyBody = z.object({ ids: z.array(z.string()).min(1).optional() }).default({});
+// A POST without a body (fastify passes null) is a plain pull / a verify of everything.
+const PullBody = z
+  .object({ allowUnpinned: z.boolean().default(false) })
+  .nullish()
+  .transform((body) => ({ allowUnpinned: body?.allowUnpinned ?? false }));
+const VerifyBody = z
+  .object({ ids: z.array(z.string()).min(1).optional() })
+  .nullish()
+  .transform((body) => ({ ids: body?.ids }));
 const VerifyReport = z.object({
   ok: z.boolean(),
   models: z.array(
