@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AnalysisSubmission } from '../../../../electron/core/contracts/analyze.js';
-import { filterJobs } from './jobs-filter.js';
+import { applySubmissionUpdate, filterJobs } from './jobs-filter.js';
 import { JobsTable } from './JobsTable.js';
 
 const job = (i: number, stage: AnalysisSubmission['stage'], extra: Partial<AnalysisSubmission> = {}): AnalysisSubmission => ({
@@ -39,6 +39,23 @@ describe('jobs filter', () => {
   });
 });
 
+describe('live updates', () => {
+  it('patch one submission into the cached list: others stay the same objects; new ones go on top', () => {
+    const list = [job(3, 'running'), job(2, 'done'), job(1, 'failed')];
+    const moved = applySubmissionUpdate(list, { ...list[0], progress: 0.9 })!;
+    expect(moved[0].progress).toBe(0.9);
+    expect(moved[1]).toBe(list[1]);
+    expect(list[0].progress).toBe(0.5); // the cached array is not mutated
+    expect(applySubmissionUpdate(list, job(4, 'queued'))!.map((j) => j.submissionId)).toEqual(['s4', 's3', 's2', 's1']);
+    expect(applySubmissionUpdate(undefined, job(4, 'queued'))).toBeUndefined();
+  });
+
+  it('no filter gives the same array back, so the table does not re-render for nothing', () => {
+    const list = [job(1, 'done')];
+    expect(filterJobs(list, { text: '  ', stage: 'all' })).toBe(list);
+  });
+});
+
 describe('JobsTable', () => {
   it('renders only a window of rows out of 10,000', () => {
     const many = Array.from({ length: 10_000 }, (_, i) => job(i, 'done'));
@@ -48,6 +65,19 @@ describe('JobsTable', () => {
     expect(rows).toBeLessThan(60);
     expect(screen.getByText('file-0.jpg')).toBeTruthy();
     expect(screen.queryByText('file-9999.jpg')).toBeNull();
+  });
+
+  it('after a scroll, shows the rows of the new window (rows are reused, their content follows)', async () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => job(i, 'done'));
+    render(<JobsTable jobs={many} readOnly={false} onRetry={() => undefined} onCancel={() => undefined} />);
+    const scroller = screen.getByTestId('jobs-scroll');
+    scroller.scrollTop = 44 * 5000;
+    fireEvent.scroll(scroller);
+    expect(await screen.findByText('file-5000.jpg')).toBeTruthy();
+    expect(screen.queryByText('file-0.jpg')).toBeNull();
+    const indexes = screen.getAllByRole('row').slice(1).map((r) => Number(r.getAttribute('aria-rowindex')));
+    expect(new Set(indexes).size).toBe(indexes.length);
+    expect(Math.min(...indexes)).toBeGreaterThan(4900);
   });
 
   it('offers retry for failed jobs and cancel for running ones, and calls back with the id', () => {

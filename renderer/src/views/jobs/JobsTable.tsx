@@ -1,6 +1,6 @@
 // The jobs list, virtualized so thousands of rows scroll smoothly: only the visible rows are in the DOM.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useRef } from 'react';
+import { memo, useRef, type CSSProperties } from 'react';
 import type { AnalysisSubmission } from '../../../../electron/core/contracts/analyze.js';
 import { canCancel, canRetry } from './jobs-filter.js';
 
@@ -46,6 +46,8 @@ const JobRow = memo(function JobRow({
   );
 });
 
+const rowStyle = (start: number): CSSProperties => ({ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${start}px)` });
+
 export function JobsTable({
   jobs,
   readOnly,
@@ -63,7 +65,17 @@ export function JobsTable({
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
+    // Render the new rows in their own task instead of synchronously inside the scroll event, so the browser's
+    // frame (scroll, layout, paint) and React's render are two short tasks, not one long one. The overscan
+    // rows cover the gap.
+    useFlushSync: false,
   });
+  const items = virtualizer.getVirtualItems();
+  // Rows are keyed by slot (index modulo the largest window seen), not by job: a row scrolled out is reused for
+  // the row scrolled in, so a scroll updates a few text nodes instead of creating and collecting DOM rows.
+  // Any contiguous window of at most `slots` rows has distinct keys.
+  const slots = useRef(1);
+  slots.current = Math.max(slots.current, items.length);
   return (
     <div className="jobs-table" role="table" aria-label="jobs" aria-rowcount={jobs.length}>
       <div className="jobs-head" role="row">
@@ -76,19 +88,11 @@ export function JobsTable({
       </div>
       <div ref={scrollRef} className="jobs-scroll" data-testid="jobs-scroll">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((row) => {
-            const job = jobs[row.index];
-            return (
-              <div
-                key={job.submissionId}
-                role="row"
-                className="jobs-row"
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
-              >
-                <JobRow job={job} readOnly={readOnly} onRetry={onRetry} onCancel={onCancel} />
-              </div>
-            );
-          })}
+          {items.map((row) => (
+            <div key={row.index % slots.current} role="row" aria-rowindex={row.index + 2} className="jobs-row" style={rowStyle(row.start)}>
+              <JobRow job={jobs[row.index]} readOnly={readOnly} onRetry={onRetry} onCancel={onCancel} />
+            </div>
+          ))}
         </div>
       </div>
     </div>

@@ -1,16 +1,18 @@
 // Deploy, upgrade, roll back and restart the agent on one server. Each is a long operation with live
 // progress and cancel; rollback and restart ask first because they interrupt the serving agent.
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { deployAgentMethod, restartAgentMethod, rollbackAgentMethod } from '../../../../electron/core/contracts/deploy.js';
+import { deployAgentMethod, getDeploySettingsMethod, restartAgentMethod, rollbackAgentMethod } from '../../../../electron/core/contracts/deploy.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { ErrorNotice, asErrorInfo } from '../../components/common.js';
+import { DeploySettingsForm } from './DeploySettingsForm.js';
 import { FormField } from './FormField.js';
-import { OperationProgress } from './OperationProgress.js';
+import { OperationProgress, useLatestOperation } from './OperationProgress.js';
 import { fieldErrors } from './server-format.js';
 
 type ActionKind = 'deploy' | 'rollback' | 'restart';
 const actionTitle: Record<ActionKind, string> = { deploy: 'Deploy', rollback: 'Rollback', restart: 'Restart' };
+const actionKinds: readonly ActionKind[] = ['deploy', 'rollback', 'restart'];
 
 /** A button that asks once, inline, before doing something disruptive. */
 export function ConfirmButton({ label, question, confirmLabel, disabled, onConfirm }: { label: string; question: string; confirmLabel: string; disabled: boolean; onConfirm: () => void }) {
@@ -43,18 +45,31 @@ export function ConfirmButton({ label, question, confirmLabel, disabled, onConfi
   );
 }
 
-export function DeployPanel({ serverId, currentImage }: { serverId: string; currentImage?: string }) {
+export function DeployPanel({ serverId }: { serverId: string }) {
   const client = useConsole();
   const readOnly = useReadOnly();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState({ image: currentImage ?? 'mediafleet/agent', version: '', source: 'transfer' as 'transfer' | 'registry', credentialName: '' });
+  const settings = useQuery({ queryKey: ['deploy-settings', serverId], queryFn: () => client.invoke(getDeploySettingsMethod, { serverId }), retry: false });
+  const saved = settings.data?.settings ?? null;
+  const [editingSettings, setEditingSettings] = useState(false);
+  // image stays null until typed, so the saved settings' image fills it.
+  const [form, setForm] = useState<{ image: string | null; version: string; source: 'transfer' | 'registry'; credentialName: string }>({
+    image: null,
+    version: '',
+    source: 'transfer',
+    credentialName: '',
+  });
   const [touched, setTouched] = useState(false);
-  const [operation, setOperation] = useState<{ id: string; kind: ActionKind } | null>(null);
+  const [started, setStarted] = useState<{ id: string; kind: ActionKind } | null>(null);
+  const latest = useLatestOperation(serverId, actionKinds);
+  // What this panel started wins; otherwise the newest one on record (e.g. still running after a reload).
+  const operation = started ?? (latest as { id: string; kind: ActionKind } | null);
   const [running, setRunning] = useState(false);
 
+  const image = form.image ?? saved?.agentImage ?? 'mediafleet/agent';
   const input = {
     serverId,
-    image: form.image.trim(),
+    image: image.trim(),
     version: form.version.trim(),
     source: form.source === 'transfer' ? { kind: 'transfer' as const } : { kind: 'registry' as const, credentialName: form.credentialName.trim() || undefined },
   };
@@ -70,7 +85,7 @@ export function DeployPanel({ serverId, currentImage }: { serverId: string; curr
       return { id: started.operationId, kind };
     },
     onSuccess: (op) => {
-      setOperation(op);
+      setStarted(op);
       setRunning(true);
     },
   });
@@ -96,16 +111,40 @@ export function DeployPanel({ serverId, currentImage }: { serverId: string; curr
           <ConfirmButton label="Restart…" question="Restart the agent? Running jobs are retried after it is back." confirmLabel="Restart" disabled={busy} onConfirm={() => start.mutate('restart')} />
         </div>
       </header>
+      {settings.error ? (
+        <ErrorNotice error={asErrorInfo(settings.error)} onRetry={() => void settings.refetch()} />
+      ) : (
+        settings.data &&
+        (saved && !editingSettings ? (
+          <p className="row" data-testid="deploy-settings-summary">
+            <span>
+              Serves <strong>{saved.domain}</strong> with <span className="mono">{`${saved.agentImage}:${saved.agentVersion}`}</span>
+            </span>
+            {!readOnly && (
+              <button type="button" className="small ghost" onClick={() => setEditingSettings(true)}>
+                Edit deploy settings
+              </button>
+            )}
+          </p>
+        ) : readOnly ? (
+          <p className="muted">No deploy settings saved for this server.</p>
+        ) : (
+          <>
+            {!saved && <p className="muted">Before the first deploy, say where this server serves the agent and which image it runs.</p>}
+            <DeploySettingsForm serverId={serverId} current={saved} onSaved={() => setEditingSettings(false)} />
+          </>
+        ))
+      )}
       {readOnly ? (
         <p className="muted">Read-only console: deploying, rolling back and restarting are turned off.</p>
       ) : (
         <form className="form" aria-label="deploy the agent" onSubmit={submit} noValidate>
           <div className="form-grid two">
             <FormField label="Image" error={touched && errors.image}>
-              {(props) => <input {...props} value={form.image} onChange={(e) => setForm({ ...form, image: e.target.value })} placeholder="mediafleet/agent" />}
+              {(props) => <input {...props} value={image} onChange={(e) => setForm({ ...form, image: e.target.value })} placeholder="mediafleet/agent" />}
             </FormField>
             <FormField label="Version" error={touched && errors.version}>
-              {(props) => <input {...props} value={form.version} onChange={(e) => setForm({ ...form, version: e.target.value })} placeholder="0.2.0" />}
+              {(props) => <input {...props} value={form.version} onChange={(e) => setForm({ ...form, version: e.target.value })} placeholder={saved?.agentVersion ?? '0.2.0'} />}
             </FormField>
           </div>
           <fieldset className="auth-choice">
@@ -139,10 +178,12 @@ export function DeployPanel({ serverId, currentImage }: { serverId: string; curr
           key={operation.id}
           operationId={operation.id}
           title={actionTitle[operation.kind]}
-          onFinished={() => {
-            setRunning(false);
+          onStateChange={(state) => {
+            setRunning(state === 'running');
+            if (state === 'running') return;
             void queryClient.invalidateQueries({ queryKey: ['deploy-containers', serverId] });
             void queryClient.invalidateQueries({ queryKey: ['deploy-stats', serverId] });
+            void queryClient.invalidateQueries({ queryKey: ['deploy-settings', serverId] });
           }}
         />
       )}

@@ -6,8 +6,10 @@ import { certificateStatusMethod, enableHttpsMethod } from '../../../../electron
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, asErrorInfo } from '../../components/common.js';
 import { FormField } from './FormField.js';
-import { OperationProgress } from './OperationProgress.js';
+import { OperationProgress, useLatestOperation } from './OperationProgress.js';
 import { describeCertificate, fieldErrors, formatWhen } from './server-format.js';
+
+const sslKinds = ['ssl'] as const;
 
 export function HttpsPanel({ serverId, now = () => new Date() }: { serverId: string; now?: () => Date }) {
   const client = useConsole();
@@ -16,7 +18,9 @@ export function HttpsPanel({ serverId, now = () => new Date() }: { serverId: str
   const status = useQuery({ queryKey: ['ssl-status', serverId], queryFn: () => client.invoke(certificateStatusMethod, { serverId }), retry: false });
   const [form, setForm] = useState<{ domain: string | null; email: string; staging: boolean }>({ domain: null, email: '', staging: false });
   const [touched, setTouched] = useState(false);
-  const [operationId, setOperationId] = useState<string | null>(null);
+  const [startedId, setOperationId] = useState<string | null>(null);
+  const latest = useLatestOperation(serverId, sslKinds);
+  const operationId = startedId ?? latest?.id ?? null;
   const [running, setRunning] = useState(false);
 
   // Until the person types a domain, the one the certificate is for fills the field.
@@ -111,8 +115,9 @@ export function HttpsPanel({ serverId, now = () => new Date() }: { serverId: str
           key={operationId}
           operationId={operationId}
           title="HTTPS"
-          onFinished={() => {
-            setRunning(false);
+          onStateChange={(state) => {
+            setRunning(state === 'running');
+            if (state === 'running') return;
             void queryClient.invalidateQueries({ queryKey: ['ssl-status', serverId] });
           }}
         />

@@ -4,7 +4,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import type { OperationEvent } from '../../../../electron/core/contracts/define.js';
-import { cancelProvision, provisionEvents, provisionStatus } from '../../../../electron/core/contracts/provision.js';
+import { cancelProvision, listProvisionRuns, provisionEvents, provisionStatus, type OperationKind } from '../../../../electron/core/contracts/provision.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, ProgressBar, asErrorInfo } from '../../components/common.js';
 import { mergeOperationEvents, summariseOperation, type OperationState } from './operation-log.js';
@@ -16,6 +16,14 @@ const stateTone: Record<OperationState, 'ok' | 'warn' | 'bad' | 'info'> = {
   canceled: 'warn',
   interrupted: 'bad',
 };
+
+/** The newest operation of these kinds on the server (one still running after a reload, or the last result). */
+export function useLatestOperation(serverId: string, kinds: readonly OperationKind[]) {
+  const client = useConsole();
+  const runs = useQuery({ queryKey: ['operations', serverId], queryFn: () => client.invoke(listProvisionRuns, { serverId, kind: null }), retry: false });
+  const latest = runs.data?.filter((r) => kinds.includes(r.kind)).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  return latest ? { id: latest.operationId, kind: latest.kind } : null;
+}
 
 export function useOperation(operationId: string) {
   const client = useConsole();
@@ -48,16 +56,16 @@ export function useOperation(operationId: string) {
   return { run: status.data, summary, statusError: status.error };
 }
 
-export function OperationProgress({ operationId, title, onFinished }: { operationId: string; title: string; onFinished?: (state: OperationState) => void }) {
+export function OperationProgress({ operationId, title, onStateChange }: { operationId: string; title: string; onStateChange?: (state: OperationState) => void }) {
   const client = useConsole();
   const readOnly = useReadOnly();
   const { run, summary, statusError } = useOperation(operationId);
   const cancel = useMutation({ mutationFn: () => client.invoke(cancelProvision, { operationId }) });
   const running = summary.state === 'running';
   useEffect(() => {
-    if (!running) onFinished?.(summary.state);
-    // Only on the transition out of running, not when the parent passes a new callback.
-  }, [running]);
+    onStateChange?.(summary.state);
+    // On each change of state, not when the parent passes a new callback.
+  }, [summary.state]);
   return (
     <div className="operation" aria-label={`${title} operation`} role="group" data-state={summary.state}>
       <div className="row">

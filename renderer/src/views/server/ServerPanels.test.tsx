@@ -85,6 +85,7 @@ describe('Deploy panel', () => {
   function deployFake(extra: Record<string, FakeAnswer> = {}) {
     let status: 'running' | 'succeeded' | 'failed' | 'canceled' = 'running';
     const transport = contractFakeTransport({
+      'deploy:get-settings': () => ({ settings: { domain: 'agent.example.com', agentImage: 'mediafleet/agent', agentVersion: '0.2.0' } }),
       'deploy:agent': () => ({ operationId: 'op-deploy' }),
       'deploy:rollback': () => ({ operationId: 'op-rollback' }),
       'deploy:restart': () => ({ operationId: 'op-restart' }),
@@ -186,6 +187,35 @@ describe('Deploy panel', () => {
     expect(alert.textContent).toContain('SERVER_BUSY');
   });
 
+  it('asks for deploy settings on a server without them, saves them, and then uses their image', async () => {
+    let saved: unknown = null;
+    const { transport } = deployFake({
+      'deploy:get-settings': () => ({ settings: saved }),
+      'deploy:set-settings': (i: { settings: unknown }) => {
+        saved = i.settings;
+        return { settings: saved };
+      },
+    });
+    renderWith(<DeployPanel serverId={serverId} />, transport);
+    const form = await screen.findByRole('form', { name: 'deploy settings' });
+    fireEvent.change(within(form).getByLabelText('Domain the agent is served under'), { target: { value: 'agent.example.org' } });
+    fireEvent.change(within(form).getByLabelText('Agent image'), { target: { value: 'registry.example/mf/agent' } });
+    fireEvent.change(within(form).getByLabelText('Agent version'), { target: { value: '0.4.1' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save deploy settings' }));
+    expect((await screen.findByTestId('deploy-settings-summary')).textContent).toContain('registry.example/mf/agent:0.4.1');
+    expect(transport.callsOf('deploy:set-settings')).toMatchObject([{ serverId, settings: { domain: 'agent.example.org', agentImage: 'registry.example/mf/agent', agentVersion: '0.4.1' } }]);
+    expect((screen.getByLabelText('Image') as HTMLInputElement).value).toBe('registry.example/mf/agent');
+  });
+
+  it('after a reload, shows the deploy that is still running on the server', async () => {
+    const { transport } = deployFake({ 'provision:list': () => [{ ...run('op-earlier', 'running'), kind: 'deploy' }, { ...run('op-prov', 'succeeded'), kind: 'provision' }] });
+    renderWith(<DeployPanel serverId={serverId} />, transport);
+    const op = await screen.findByRole('group', { name: 'Deploy operation' });
+    expect(op.getAttribute('data-state')).toBe('running');
+    expect(transport.callsOf('provision:status')).toContainEqual({ operationId: 'op-earlier' });
+    await waitFor(() => expect((screen.getByRole('button', { name: 'Deploy' }) as HTMLButtonElement).disabled).toBe(true));
+  });
+
   it('the registry source sends the credential name', async () => {
     const { transport } = deployFake();
     renderWith(<DeployPanel serverId={serverId} />, transport);
@@ -280,6 +310,6 @@ describe('read-only console', () => {
     expect(screen.queryByRole('form', { name: 'enable https' })).toBeNull();
     expect((screen.getByRole('button', { name: 'Roll back…' }) as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByRole('button', { name: 'Restart…' }) as HTMLButtonElement).disabled).toBe(true);
-    expect(transport.calls.every((c) => ['deploy:containers', 'deploy:stats', 'ssl:status'].includes(c.method))).toBe(true);
+    expect(transport.calls.every((c) => ['deploy:containers', 'deploy:stats', 'ssl:status', 'deploy:get-settings', 'provision:list'].includes(c.method))).toBe(true);
   });
 });

@@ -18,7 +18,9 @@ export function TerminalPanel({ target }: { target: string }) {
 
   useEffect(() => {
     if (!open || !host.current) return;
-    const term = new Terminal({ cols: 100, rows: 24, fontSize: 13, theme: terminalTheme });
+    // screenReaderMode keeps the visible rows as text in the DOM (the canvas alone is opaque to assistive
+    // technology, and to the e2e test reading a command's output).
+    const term = new Terminal({ cols: 100, rows: 24, fontSize: 13, theme: terminalTheme, screenReaderMode: true });
     // xterm's default DOM renderer injects <style> elements (theme, cell size) and style="" attributes, which
     // the strict CSP (style-src 'self', no 'unsafe-inline') blocks. The canvas renderer draws cells on a
     // <canvas> instead; loaded before open(), xterm never creates the DOM renderer at all. The static
