@@ -8,7 +8,9 @@ import { AnalyzeView } from './views/analyze/AnalyzeView.js';
 import { FleetView } from './views/fleet/FleetView.js';
 import { JobsView } from './views/jobs/JobsView.js';
 import { AuditView } from './views/misc/AuditView.js';
-import { BenchmarksView, CostsView, FacesView } from './views/misc/PendingViews.js';
+import { BenchmarksView } from './views/benchmarks/BenchmarksView.js';
+import { FacesView } from './views/faces/FacesView.js';
+import { CostsView } from './views/misc/PendingViews.js';
 import { SettingsView } from './views/misc/SettingsView.js';
 import { ServerView } from './views/server/ServerView.js';
 

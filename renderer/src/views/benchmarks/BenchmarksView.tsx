@@ -1,0 +1,244 @@
+// Benchmarks: run the agent's own benchmark on a chosen agent (progress, cancel), and compare agents by their
+// latest run — per-analysis p50, images per hour — with each agent's hardware facts next to its figures.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { imageAnalysisNames, type AnalysisName } from '../../../../agent/src/contracts/result-document.js';
+import {
+  benchmarkHistory,
+  cancelBenchmark,
+  listBenchAgents,
+  listBenchmarkOperations,
+  startBenchmark,
+  type BenchmarkOperation,
+  type BenchmarkRun,
+} from '../../../../electron/core/contracts/benchmarks.js';
+import { useConsole, useReadOnly } from '../../api/console-context.js';
+import { EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { AnalysisP50Chart, ImagesPerHourChart, colourOf } from './BenchmarkCharts.js';
+import { formatBytes, latestRunPerAgent, operationText, optionsText } from './bench-figures.js';
+import './benchmarks.css';
+
+function RunForm({ running }: { running: readonly BenchmarkOperation[] }) {
+  const client = useConsole();
+  const readOnly = useReadOnly();
+  const queryClient = useQueryClient();
+  const agents = useQuery({ queryKey: ['bench-agents'], queryFn: () => client.invoke(listBenchAgents, {}) });
+  const [agentId, setAgentId] = useState('local');
+  const [rounds, setRounds] = useState(1);
+  const [chosen, setChosen] = useState<Set<AnalysisName>>(new Set());
+  const start = useMutation({
+    mutationFn: () =>
+      client.invoke(startBenchmark, { agentId, options: { rounds, analyses: chosen.size ? [...chosen] : undefined } }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['bench-operations'] }),
+  });
+  const list = agents.data ?? [];
+  const selected = list.some((a) => a.id === agentId) ? agentId : (list[0]?.id ?? '');
+  const busy = running.some((op) => op.agentId === selected);
+  return (
+    <form
+      className="card bench-form"
+      aria-label="run a benchmark"
+      onSubmit={(e) => {
+        e.preventDefault();
+        start.mutate();
+      }}
+    >
+      <div className="row">
+        <label className="field">
+          <span>Agent</span>
+          <select value={selected} onChange={(e) => setAgentId(e.target.value)} disabled={list.length === 0}>
+            {list.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Rounds</span>
+          <select value={rounds} onChange={(e) => setRounds(Number(e.target.value))}>
+            {[1, 2, 3, 5].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset className="analyses bench-analyses">
+          <legend className="muted">Analyses (none ticked = all; one is a quick run)</legend>
+          {imageAnalysisNames.map((name) => (
+            <label key={name} className="toggle">
+              <input
+                type="checkbox"
+                checked={chosen.has(name)}
+                onChange={(e) => {
+                  const next = new Set(chosen);
+                  if (e.target.checked) next.add(name);
+                  else next.delete(name);
+                  setChosen(next);
+                }}
+              />
+              {name}
+            </label>
+          ))}
+        </fieldset>
+        <span className="spacer" />
+        <button type="submit" disabled={readOnly || !selected || busy || start.isPending} title={readOnly ? 'read-only console: running is turned off' : undefined}>
+          {busy ? 'Running…' : 'Run benchmark'}
+        </button>
+      </div>
+      {readOnly && <p className="muted">This console is read-only: you can compare stored benchmarks, not run new ones.</p>}
+      {agents.error && <ErrorNotice error={asErrorInfo(agents.error)} onRetry={() => void agents.refetch()} />}
+      {start.error && <ErrorNotice error={asErrorInfo(start.error)} />}
+    </form>
+  );
+}
+
+function OperationRow({ op }: { op: BenchmarkOperation }) {
+  const client = useConsole();
+  const readOnly = useReadOnly();
+  const queryClient = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: () => client.invoke(cancelBenchmark, { operationId: op.operationId }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['bench-operations'] }),
+  });
+  return (
+    <li className="bench-op" data-state={op.state} aria-label={`benchmark on ${op.agentName}`}>
+      <span>{operationText(op)}</span>
+      {op.state === 'running' && (
+        <>
+          <ProgressBar value={op.progress} label={`benchmark on ${op.agentName}`} />
+          <button type="button" className="ghost small" onClick={() => cancel.mutate()} disabled={readOnly || cancel.isPending}>
+            Cancel
+          </button>
+        </>
+      )}
+      {op.error && <ErrorNotice error={op.error} />}
+    </li>
+  );
+}
+
+function HardwareFacts({ run, index }: { run: BenchmarkRun; index: number }) {
+  const hw = run.report.hardware;
+  return (
+    <div className="card hardware" aria-label={`hardware of ${run.agentName}`}>
+      <div className="card-head">
+        <strong>
+          <span className="swatch" style={{ background: colourOf(index) }} aria-hidden="true" />
+          {run.agentName}
+        </strong>
+        <span className="muted">{new Date(run.finishedAt).toLocaleString()}</span>
+      </div>
+      <dl className="metrics">
+        <dt>CPU</dt>
+        <dd>{hw.cpuModel}</dd>
+        <dt>Cores</dt>
+        <dd>{hw.cores}</dd>
+        <dt>RAM</dt>
+        <dd>{formatBytes(hw.memoryBytes)}</dd>
+        <dt>Backend</dt>
+        <dd>{hw.backend}</dd>
+        <dt>Workers</dt>
+        <dd>{run.report.workers}</dd>
+        <dt>Suite p50</dt>
+        <dd>{run.report.suite_p50_ms} ms</dd>
+        <dt>Peak RSS</dt>
+        <dd>{run.report.rss_mb} MB</dd>
+        <dt>Run</dt>
+        <dd>{optionsText(run)}</dd>
+      </dl>
+    </div>
+  );
+}
+
+function HistoryTable({ runs }: { runs: readonly BenchmarkRun[] }) {
+  return (
+    <table className="table" aria-label="benchmark history">
+      <thead>
+        <tr>
+          <th>Agent</th>
+          <th>Finished</th>
+          <th>Run</th>
+          <th>Suite p50</th>
+          <th>Images/hour</th>
+          <th>CPU · cores · RAM</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((run) => (
+          <tr key={run.id}>
+            <td>{run.agentName}</td>
+            <td>{new Date(run.finishedAt).toLocaleString()}</td>
+            <td>{optionsText(run)}</td>
+            <td>{run.report.suite_p50_ms} ms</td>
+            <td>{run.report.images_per_hour.toLocaleString('en')}</td>
+            <td className="muted">
+              {run.report.hardware.cpuModel} · {run.report.hardware.cores} · {formatBytes(run.report.hardware.memoryBytes)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function BenchmarksView() {
+  const client = useConsole();
+  const queryClient = useQueryClient();
+  const operations = useQuery({
+    queryKey: ['bench-operations'],
+    queryFn: () => client.invoke(listBenchmarkOperations, {}),
+    refetchInterval: (q) => (q.state.data?.some((op) => op.state === 'running') ? 1000 : false),
+  });
+  const history = useQuery({ queryKey: ['bench-history'], queryFn: () => client.invoke(benchmarkHistory, { limit: 200 }) });
+  const ops = operations.data ?? [];
+  const running = ops.filter((op) => op.state === 'running');
+  // A run that just finished changes the history: fetch it once the running count drops.
+  const runningCount = useRef(running.length);
+  useEffect(() => {
+    if (running.length < runningCount.current) void queryClient.invalidateQueries({ queryKey: ['bench-history'] });
+    runningCount.current = running.length;
+  }, [running.length, queryClient]);
+  // Running ones, and the latest finished one so its outcome (or error) stays visible.
+  const shown = [...running, ...ops.filter((op) => op.state !== 'running').slice(0, 1)];
+  const runs = history.data ?? [];
+  const latest = latestRunPerAgent(runs);
+
+  return (
+    <div className="view benchmarks-view">
+      <ViewHeader title="Benchmarks" subtitle="How fast each agent analyses images, measured on the agent itself, to compare server sizes." />
+      <RunForm running={running} />
+      {shown.length > 0 && (
+        <ul className="bench-ops" aria-label="benchmark operations">
+          {shown.map((op) => (
+            <OperationRow key={op.operationId} op={op} />
+          ))}
+        </ul>
+      )}
+      {history.error && <ErrorNotice error={asErrorInfo(history.error)} onRetry={() => void history.refetch()} />}
+      {history.isSuccess && runs.length === 0 ? (
+        <EmptyState title="No benchmarks yet">
+          Run one on This computer to see how many images per hour it analyses. Run it on each server&apos;s agent too, and the charts here compare them.
+        </EmptyState>
+      ) : (
+        latest.length > 0 && (
+          <>
+            <section className="bench-compare" aria-label="agents compared">
+              <div className="bench-charts">
+                <AnalysisP50Chart runs={latest} />
+                <ImagesPerHourChart runs={latest} />
+              </div>
+              <div className="bench-hardware">
+                {latest.map((run, i) => (
+                  <HardwareFacts key={run.id} run={run} index={i} />
+                ))}
+              </div>
+            </section>
+            <h2 className="section-title">History</h2>
+            <HistoryTable runs={runs} />
+          </>
+        )
+      )}
+    </div>
+  );
+}

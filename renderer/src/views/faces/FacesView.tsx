@@ -1,0 +1,373 @@
+// Faces & persons: drop a photo (or pick a face from a file analysed here) to find where else that person
+// appears on the chosen agent, see the matches with their similarity and source media, and name the persons
+// the agent clustered.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { analysisResult } from '../../../../electron/core/contracts/analyze.js';
+import { listBenchAgents } from '../../../../electron/core/contracts/benchmarks.js';
+import { listPersons, namePerson, personFaces, searchSimilarFaces, type Person } from '../../../../electron/core/contracts/faces.js';
+import { useConsole, useReadOnly } from '../../api/console-context.js';
+import { Badge, EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { useUiStore, type AnalyzeItem } from '../../state/ui-store.js';
+import { submitFile, stageText } from '../analyze/AnalyzeView.js';
+import { filesFromDataTransfer, isMediaFile } from '../analyze/dropped-files.js';
+import { FaceCrop, FaceTile } from './FaceTile.js';
+import { useFacesUi } from './faces-ui-store.js';
+import './faces.css';
+
+export const similarityText = (s: number): string => `${(Math.max(0, s) * 100).toFixed(1)}%`;
+
+/** The faces of a file analysed in this session, once its result is there; the first one is the largest. */
+function useItemFaces(item: AnalyzeItem) {
+  const client = useConsole();
+  const submission = item.submission;
+  const done = submission?.stage === 'done';
+  const result = useQuery({
+    // Same key as the Analyze view: one fetch per result.
+    queryKey: ['analyze-result', submission?.submissionId],
+    queryFn: () => client.invoke(analysisResult, { submissionId: submission!.submissionId }),
+    enabled: done,
+    staleTime: Infinity,
+  });
+  const faces = (result.data?.faces ?? [])
+    .filter((f) => f.embeddingId)
+    .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  return { done, faces, result: result.data ?? null, error: result.error };
+}
+
+function AnalysedFile({ item }: { item: AnalyzeItem }) {
+  const { done, faces, result, error } = useItemFaces(item);
+  const chosen = useFacesUi((s) => s.chosen);
+  const choose = useFacesUi((s) => s.choose);
+  const dropped = useFacesUi((s) => s.droppedLocalId);
+  const setDropped = useFacesUi((s) => s.setDropped);
+  // A file dropped here: search by its largest face as soon as it is analysed.
+  useEffect(() => {
+    if (dropped === item.localId && faces[0]) {
+      choose({ agentId: 'local', faceId: faces[0].embeddingId!, label: `${item.fileName}, face 1` });
+      setDropped(null);
+    }
+  }, [dropped, item.localId, item.fileName, faces, choose, setDropped]);
+  const failed = item.error ?? item.submission?.error ?? null;
+  const { label, progress } = stageText(item);
+  return (
+    <li className="analysed-file" aria-label={`faces in ${item.fileName}`}>
+      <div className="row">
+        <strong>{item.fileName}</strong>
+        {done && <span className="muted">{faces.length === 1 ? '1 face' : `${faces.length} faces`}</span>}
+      </div>
+      {failed ? (
+        <ErrorNotice error={failed} />
+      ) : !done ? (
+        <div className="row">
+          <span className="muted">{label}</span>
+          <ProgressBar value={progress} label={`${item.fileName} progress`} />
+        </div>
+      ) : error ? (
+        <ErrorNotice error={asErrorInfo(error)} />
+      ) : faces.length === 0 ? (
+        <p className="muted">{result?.faces ? 'No face found in this file.' : 'This file was analysed without faces; analyse it again with faces ticked.'}</p>
+      ) : (
+        <div className="face-row">
+          {faces.map((face, i) => (
+            <button
+              type="button"
+              key={face.embeddingId}
+              className={`face-pick${chosen?.faceId === face.embeddingId ? ' selected' : ''}`}
+              aria-pressed={chosen?.faceId === face.embeddingId}
+              onClick={() => choose({ agentId: 'local', faceId: face.embeddingId!, label: `${item.fileName}, face ${i + 1}` })}
+            >
+              <FaceCrop src={item.objectUrl} box={face.box} image={{ width: result?.media.width ?? null, height: result?.media.height ?? null }} alt={`${item.fileName}, face ${i + 1}`} />
+            </button>
+          ))}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function FindAFace({ agentIsLocal }: { agentIsLocal: boolean }) {
+  const client = useConsole();
+  const readOnly = useReadOnly();
+  const items = useUiStore((s) => s.items);
+  const setDropped = useFacesUi((s) => s.setDropped);
+  const [over, setOver] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const images = items.filter((i) => i.mime.startsWith('image/') && (i.submission?.analyses === null || i.submission?.analyses?.includes('faces') || !i.submission));
+  const searchBy = (files: File[]): void => {
+    const image = files.find((f) => isMediaFile(f) && f.type.startsWith('image/'));
+    if (!image) return;
+    void submitFile(client, image, ['faces']);
+    // submitFile adds the Analyze item before its first await.
+    const added = useUiStore.getState().items.at(-1);
+    if (added) setDropped(added.localId);
+  };
+  const onDrop = async (e: DragEvent): Promise<void> => {
+    e.preventDefault();
+    setOver(false);
+    if (readOnly || !agentIsLocal) return;
+    searchBy(await filesFromDataTransfer(e.dataTransfer));
+  };
+  return (
+    <section className="card find-face" aria-label="find a face">
+      <h2 className="section-title">Find a face</h2>
+      {!agentIsLocal ? (
+        <p className="muted">Photos dropped here are analysed on This computer. For this agent, start from one of its persons below.</p>
+      ) : readOnly ? (
+        <p className="muted">This console is read-only: searching by a new photo is turned off. Start from a person below.</p>
+      ) : (
+        <div
+          className={`dropzone${over ? ' over' : ''}`}
+          data-testid="faces-dropzone"
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => void onDrop(e)}
+        >
+          <p>
+            <strong>Drop a photo of the person</strong>
+          </p>
+          <button type="button" onClick={() => fileInput.current?.click()}>
+            Choose a photo…
+          </button>
+          <input ref={fileInput} type="file" accept="image/*" hidden data-testid="faces-file-input" onChange={(e) => searchBy([...(e.target.files ?? [])])} />
+        </div>
+      )}
+      {agentIsLocal && images.length > 0 && (
+        <>
+          <h3 className="muted small-title">Or pick a face from a file analysed in this session</h3>
+          <ul className="analysed-files">
+            {[...images].reverse().map((item) => (
+              <AnalysedFile key={item.localId} item={item} />
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function SimilarFaces() {
+  const client = useConsole();
+  const chosen = useFacesUi((s) => s.chosen);
+  const choose = useFacesUi((s) => s.choose);
+  const search = useQuery({
+    queryKey: ['faces-similar', chosen?.agentId, chosen?.faceId],
+    queryFn: () => client.invoke(searchSimilarFaces, { agentId: chosen!.agentId, faceId: chosen!.faceId, limit: 24 }),
+    enabled: chosen !== null,
+  });
+  if (!chosen) {
+    return (
+      <EmptyState title="No face chosen yet">
+        Drop a photo of someone, or pick a face from a file or a person. Every face the agent has seen is compared with it, and the closest appear here.
+      </EmptyState>
+    );
+  }
+  if (search.error) return <ErrorNotice error={asErrorInfo(search.error)} onRetry={() => void search.refetch()} />;
+  if (!search.data) return <ProgressBar value={null} label="searching similar faces" />;
+  const { face, similar } = search.data;
+  return (
+    <section className="similar" aria-label="similar faces">
+      <div className="row">
+        <FaceTile faceId={face.faceId} box={face.box} source={face.source} caption={<strong>{face.personName ?? 'Searched face'}</strong>} />
+        <div>
+          <h2 className="section-title">Faces like {chosen.label}</h2>
+          <p className="muted">
+            {similar.length === 0
+              ? 'No other face on this agent yet. Analyse more photos or videos, then search again.'
+              : `${similar.length} closest faces on this agent, most similar first. Above about 60% it is usually the same person.`}
+          </p>
+        </div>
+      </div>
+      {similar.length > 0 && (
+        <div className="face-grid" data-testid="similar-faces">
+          {similar.map((m) => (
+            <FaceTile
+              key={m.faceId}
+              faceId={m.faceId}
+              box={m.box}
+              source={m.source}
+              caption={
+                <>
+                  <Badge tone={m.similarity >= 0.6 ? 'ok' : 'info'}>
+                    <span data-testid="similarity">{similarityText(m.similarity)}</span>
+                  </Badge>{' '}
+                  {m.personName && <span className="person-name">{m.personName}</span>}
+                </>
+              }
+              onSearch={() => choose({ agentId: chosen.agentId, faceId: m.faceId, label: `a face in ${m.source.fileName ?? 'earlier media'}` })}
+            />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function PersonName({ person, agentId }: { person: Person; agentId: string }) {
+  const client = useConsole();
+  const readOnly = useReadOnly();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(person.name ?? '');
+  const rename = useMutation({
+    mutationFn: (name: string | null) => client.invoke(namePerson, { agentId, personId: person.id, name }),
+    onSuccess: () => {
+      setEditing(false);
+      void queryClient.invalidateQueries({ queryKey: ['faces-persons', agentId] });
+      void queryClient.invalidateQueries({ queryKey: ['faces-similar', agentId] });
+      void queryClient.invalidateQueries({ queryKey: ['faces-person', agentId, person.id] });
+    },
+  });
+  const label = person.name ?? 'Unnamed person';
+  if (!editing) {
+    return (
+      <>
+        <span className={person.name ? 'person-name' : 'muted'}>{label}</span>
+        <button
+          type="button"
+          className="ghost small"
+          disabled={readOnly}
+          title={readOnly ? 'read-only console: naming is turned off' : undefined}
+          onClick={() => {
+            setDraft(person.name ?? '');
+            setEditing(true);
+          }}
+          aria-label={person.name ? `Rename ${person.name}` : 'Name this person'}
+        >
+          {person.name ? 'Rename' : 'Name'}
+        </button>
+      </>
+    );
+  }
+  const save = (): void => rename.mutate(draft.trim() ? draft.trim() : null);
+  const onKey = (e: KeyboardEvent<HTMLInputElement>): void => {
+    if (e.key === 'Escape') setEditing(false);
+  };
+  return (
+    <form
+      className="rename"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+    >
+      <input
+        autoFocus
+        value={draft}
+        maxLength={200}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={onKey}
+        aria-label={`Name for ${label}`}
+        placeholder="Name (empty clears it)"
+      />
+      <button type="submit" className="small" disabled={rename.isPending}>
+        Save
+      </button>
+      <button type="button" className="ghost small" onClick={() => setEditing(false)}>
+        Cancel
+      </button>
+      {rename.error && <ErrorNotice error={asErrorInfo(rename.error)} />}
+    </form>
+  );
+}
+
+function PersonFaces({ person, agentId }: { person: Person; agentId: string }) {
+  const client = useConsole();
+  const choose = useFacesUi((s) => s.choose);
+  const chosen = useFacesUi((s) => s.chosen);
+  const detail = useQuery({
+    queryKey: ['faces-person', agentId, person.id],
+    queryFn: () => client.invoke(personFaces, { agentId, personId: person.id }),
+  });
+  if (detail.error) return <ErrorNotice error={asErrorInfo(detail.error)} onRetry={() => void detail.refetch()} />;
+  if (!detail.data) return <ProgressBar value={null} label={`faces of ${person.name ?? 'this person'}`} />;
+  return (
+    <div className="face-grid">
+      {detail.data.faces.map((f) => (
+        <FaceTile
+          key={f.faceId}
+          faceId={f.faceId}
+          box={f.box}
+          source={f.source}
+          selected={chosen?.faceId === f.faceId}
+          caption={<span className="muted">{f.source.analysedAt ? new Date(f.source.analysedAt).toLocaleDateString() : ''}</span>}
+          onSearch={() => choose({ agentId, faceId: f.faceId, label: `${person.name ?? 'an unnamed person'} in ${f.source.fileName ?? 'earlier media'}` })}
+        />
+      ))}
+    </div>
+  );
+}
+
+function PersonsList({ agentId }: { agentId: string }) {
+  const client = useConsole();
+  const [open, setOpen] = useState<string | null>(null);
+  const persons = useQuery({ queryKey: ['faces-persons', agentId], queryFn: () => client.invoke(listPersons, { agentId }) });
+  return (
+    <section className="card persons" aria-label="persons">
+      <h2 className="section-title">Persons</h2>
+      <p className="muted">The agent groups faces that look alike into persons. Give them names; names show on every match.</p>
+      {persons.error ? (
+        <ErrorNotice error={asErrorInfo(persons.error)} onRetry={() => void persons.refetch()} />
+      ) : !persons.data ? (
+        <ProgressBar value={null} label="loading persons" />
+      ) : persons.data.length === 0 ? (
+        <EmptyState title="No persons yet">Analyse photos or videos with faces (Analyze, or drop one above); each new face joins the person it looks like, or starts one.</EmptyState>
+      ) : (
+        <ul className="person-list">
+          {persons.data.map((p) => (
+            <li key={p.id} className="person-row" aria-label={p.name ?? 'unnamed person'}>
+              <div className="row">
+                <PersonName person={p} agentId={agentId} />
+                <span className="muted">{p.faceCount === 1 ? '1 face' : `${p.faceCount} faces`}</span>
+                <span className="spacer" />
+                <button type="button" className="ghost small" aria-expanded={open === p.id} onClick={() => setOpen(open === p.id ? null : p.id)}>
+                  {open === p.id ? 'Hide faces' : 'Show faces'}
+                </button>
+              </div>
+              {open === p.id && <PersonFaces person={p} agentId={agentId} />}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function FacesView() {
+  const client = useConsole();
+  const agentId = useFacesUi((s) => s.agentId);
+  const setAgent = useFacesUi((s) => s.setAgent);
+  const agents = useQuery({ queryKey: ['bench-agents'], queryFn: () => client.invoke(listBenchAgents, {}) });
+  const list = agents.data ?? [];
+  return (
+    <div className="view faces-view">
+      <ViewHeader
+        title="Faces & persons"
+        subtitle="Find where else a person appears, and name the people the agent recognises."
+        actions={
+          <label className="field">
+            <span>Agent</span>
+            <select value={agentId} onChange={(e) => setAgent(e.target.value)} disabled={list.length === 0}>
+              {list.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        }
+      />
+      {agents.error && <ErrorNotice error={asErrorInfo(agents.error)} onRetry={() => void agents.refetch()} />}
+      <div className="faces-split">
+        <FindAFace agentIsLocal={agentId === 'local'} />
+        <div className="card">
+          <SimilarFaces />
+        </div>
+      </div>
+      <PersonsList agentId={agentId} />
+    </div>
+  );
+}
