@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import { AgentError, toErrorInfo } from '../errors.js';
-import type { ResultDocument } from '../contracts/result-document.js';
+import { ResultDocument } from '../contracts/result-document.js';
 import type { FaceIndex } from '../faces-search/face-index.js';
 import type { Logger } from '../logger.js';
 import type { JobOptions, JobPriority, JobRecord, JobsRepository, JobStatus } from '../store/jobs-repository.js';
@@ -267,10 +267,17 @@ export class JobQueue {
   }
 
   private recordSuccess(job: JobRecord, result: ResultDocument, log: Logger): void {
+    // Checked against the schema once, here, so that serving the stored result (polled many times) need not.
+    const checked = ResultDocument.safeParse(result);
+    if (!checked.success) {
+      log.error({ issues: checked.error.issues.slice(0, 5) }, 'the analysis result does not match the result document schema');
+      if (this.jobs.markFailed(job.id, this.owner, { code: 'INTERNAL', message: 'the analysis produced an invalid result document' })) this.finished(job.id);
+      return;
+    }
     const stored = this.jobs.transaction(() => {
       const current = this.jobs.get(job.id);
       if (current?.status !== 'running' || current.leaseOwner !== this.owner) return false;
-      const indexed = this.faceIndex.indexResultFaces(job.tenant, job.id, result, job.options.includeEmbeddings === true);
+      const indexed = this.faceIndex.indexResultFaces(job.tenant, job.id, checked.data, job.options.includeEmbeddings === true);
       return this.jobs.markSucceeded(job.id, this.owner, indexed);
     });
     if (!stored) {

@@ -2,6 +2,7 @@
 // in SQL, otherwise by an exact scan in JS. Every query is filtered by tenant.
 import type { Box } from '../contracts/result-document.js';
 import type { Db } from './database.js';
+import { statementCache } from './statement-cache.js';
 import { cosineSimilarity } from '../analyzers/faces/cosine-similarity.js';
 
 export interface StoredFace {
@@ -63,44 +64,46 @@ export class FacesRepository {
     private readonly db: Db,
     private readonly hasVectorSearch: boolean,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sql = statementCache(db);
+  }
+
+  private readonly sql: ReturnType<typeof statementCache>;
 
   insertFace(face: { id: string; tenant: string; jobId: string; faceIndex: number; box: Box; vector: ArrayLike<number>; personId: string }): void {
-    this.db
-      .prepare('INSERT INTO faces (id, tenant, job_id, face_index, box, vector, person_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO faces (id, tenant, job_id, face_index, box, vector, person_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(face.id, face.tenant, face.jobId, face.faceIndex, JSON.stringify(face.box), vectorToBlob(face.vector), face.personId, this.now());
   }
 
   getForTenant(tenant: string, id: string): StoredFace | undefined {
-    const row = this.db.prepare('SELECT * FROM faces WHERE id = ? AND tenant = ?').get(id, tenant) as FaceRow | undefined;
+    const row = this.sql('SELECT * FROM faces WHERE id = ? AND tenant = ?').get(id, tenant) as FaceRow | undefined;
     return row ? toFace(row) : undefined;
   }
 
   vectorOf(tenant: string, id: string): Float32Array | undefined {
-    const row = this.db.prepare('SELECT vector FROM faces WHERE id = ? AND tenant = ?').get(id, tenant) as { vector: Buffer } | undefined;
+    const row = this.sql('SELECT vector FROM faces WHERE id = ? AND tenant = ?').get(id, tenant) as { vector: Buffer } | undefined;
     return row ? blobToVector(row.vector) : undefined;
   }
 
   countForJob(jobId: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM faces WHERE job_id = ?').get(jobId) as { n: number }).n;
+    return (this.sql('SELECT count(*) AS n FROM faces WHERE job_id = ?').get(jobId) as { n: number }).n;
   }
 
   listForPerson(tenant: string, personId: string): StoredFace[] {
-    return (this.db.prepare('SELECT * FROM faces WHERE tenant = ? AND person_id = ? ORDER BY created_at, id').all(tenant, personId) as FaceRow[]).map(toFace);
+    return (this.sql('SELECT * FROM faces WHERE tenant = ? AND person_id = ? ORDER BY created_at, id').all(tenant, personId) as FaceRow[]).map(toFace);
   }
 
   /** The tenant's faces most similar to `vector`, best first (cosine similarity, 1 = identical direction). */
   nearest(tenant: string, vector: ArrayLike<number>, opts: { limit: number; excludeId?: string }): SimilarFace[] {
     if (this.hasVectorSearch) {
-      const rows = this.db
-        .prepare(
+      const rows = this.sql(
           `SELECT *, 1 - vec_distance_cosine(vector, ?) AS similarity FROM faces
            WHERE tenant = ? AND id != ? ORDER BY similarity DESC, id LIMIT ?`,
         )
         .all(vectorToBlob(vector), tenant, opts.excludeId ?? '', opts.limit) as Array<FaceRow & { similarity: number }>;
       return rows.map((row) => ({ ...toFace(row), similarity: row.similarity }));
     }
-    const rows = this.db.prepare('SELECT * FROM faces WHERE tenant = ? AND id != ?').all(tenant, opts.excludeId ?? '') as Array<FaceRow & { vector: Buffer }>;
+    const rows = this.sql('SELECT * FROM faces WHERE tenant = ? AND id != ?').all(tenant, opts.excludeId ?? '') as Array<FaceRow & { vector: Buffer }>;
     return rows
       .map((row) => ({ ...toFace(row), similarity: cosineSimilarity(vector, blobToVector(row.vector)) }))
       .sort((a, b) => b.similarity - a.similarity || a.id.localeCompare(b.id))
@@ -108,12 +111,11 @@ export class FacesRepository {
   }
 
   insertPerson(id: string, tenant: string): void {
-    this.db.prepare('INSERT INTO persons (id, tenant, created_at) VALUES (?, ?, ?)').run(id, tenant, this.now());
+    this.sql('INSERT INTO persons (id, tenant, created_at) VALUES (?, ?, ?)').run(id, tenant, this.now());
   }
 
   listPersons(tenant: string): PersonRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT p.id, p.tenant, p.name, p.created_at, count(f.id) AS face_count FROM persons p
          LEFT JOIN faces f ON f.person_id = p.id WHERE p.tenant = ? GROUP BY p.id ORDER BY p.created_at, p.id`,
       )
@@ -126,6 +128,6 @@ export class FacesRepository {
   }
 
   renamePerson(tenant: string, id: string, name: string | null): boolean {
-    return this.db.prepare('UPDATE persons SET name = ? WHERE id = ? AND tenant = ?').run(name, id, tenant).changes === 1;
+    return this.sql('UPDATE persons SET name = ? WHERE id = ? AND tenant = ?').run(name, id, tenant).changes === 1;
   }
 }

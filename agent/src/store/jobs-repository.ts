@@ -1,6 +1,7 @@
 // All SQL about jobs. Claiming, renewing and finishing are guarded by the lease owner so a job whose lease
 // passed to another process (after a crash or a stall) can only be finished by the process that holds it now.
 import type { Db } from './database.js';
+import { statementCache } from './statement-cache.js';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -108,7 +109,11 @@ export class JobsRepository {
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sql = statementCache(db);
+  }
+
+  private readonly sql: ReturnType<typeof statementCache>;
 
   /** Inserts the job, or returns the tenant's existing job with the same idempotency key (`created: false`). */
   insert(job: NewJob): { job: JobRecord; created: boolean } {
@@ -118,8 +123,7 @@ export class JobsRepository {
         if (existing) return { job: existing, created: false };
       }
       const now = this.now();
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO jobs (id, tenant, status, priority, priority_rank, idempotency_key, max_attempts, timeout_ms,
              input_path, file_name, options, created_at, updated_at)
            VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -143,12 +147,12 @@ export class JobsRepository {
   }
 
   findByIdempotencyKey(tenant: string, key: string): JobRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE tenant = ? AND idempotency_key = ?').get(tenant, key) as JobRow | undefined;
+    const row = this.sql('SELECT * FROM jobs WHERE tenant = ? AND idempotency_key = ?').get(tenant, key) as JobRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   get(id: string): JobRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -160,8 +164,7 @@ export class JobsRepository {
 
   /** Newest first; `beforeSeq` is the cursor (the last seq of the previous page). */
   listForTenant(tenant: string, opts: { limit: number; beforeSeq?: number; status?: JobStatus }): JobRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT * FROM jobs WHERE tenant = ? AND seq < ? AND (? IS NULL OR status = ?) ORDER BY seq DESC LIMIT ?`,
       )
       .all(tenant, opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, opts.status ?? null, opts.status ?? null, opts.limit) as JobRow[];
@@ -169,12 +172,12 @@ export class JobsRepository {
   }
 
   countQueued(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number }).n;
+    return (this.sql(`SELECT count(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number }).n;
   }
 
   countByStatus(): Record<JobStatus, number> {
     const counts = Object.fromEntries(jobStatuses.map((s) => [s, 0])) as Record<JobStatus, number>;
-    for (const row of this.db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status').all() as Array<{ status: JobStatus; n: number }>)
+    for (const row of this.sql('SELECT status, count(*) AS n FROM jobs GROUP BY status').all() as Array<{ status: JobStatus; n: number }>)
       counts[row.status] = row.n;
     return counts;
   }
@@ -187,24 +190,21 @@ export class JobsRepository {
   leaseNextJob(owner: string, leaseMs: number): JobRecord | undefined {
     return this.db.transaction(() => {
       const now = this.now();
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE jobs SET status = 'failed', error_code = 'INTERNAL',
              error_message = 'the agent stopped while running this job ' || attempts || ' times; giving up',
              lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
            WHERE status = 'running' AND lease_expires_at < ? AND attempts >= max_attempts`,
         )
         .run(now, now, now);
-      const row = this.db
-        .prepare(
+      const row = this.sql(
           `SELECT id FROM jobs
            WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ?)
            ORDER BY priority_rank, seq LIMIT 1`,
         )
         .get(now) as { id: string } | undefined;
       if (!row) return undefined;
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
              progress = 0, stage = 'starting', started_at = ?, updated_at = ?
            WHERE id = ?`,
@@ -218,15 +218,13 @@ export class JobsRepository {
   renewLease(id: string, owner: string, leaseMs: number): boolean {
     const now = this.now();
     return (
-      this.db
-        .prepare(`UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`)
+      this.sql(`UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`)
         .run(now + leaseMs, now, id, owner).changes === 1
     );
   }
 
   recordProgress(id: string, owner: string, progress: number, stage: string): void {
-    this.db
-      .prepare(`UPDATE jobs SET progress = ?, stage = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`)
+    this.sql(`UPDATE jobs SET progress = ?, stage = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`)
       .run(progress, stage, this.now(), id, owner);
   }
 
@@ -234,8 +232,7 @@ export class JobsRepository {
   markSucceeded(id: string, owner: string, result: unknown): boolean {
     const now = this.now();
     return (
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE jobs SET status = 'succeeded', result = ?, progress = 1, stage = 'done', lease_owner = NULL,
              lease_expires_at = NULL, finished_at = ?, updated_at = ?
            WHERE id = ? AND lease_owner = ? AND status = 'running'`,
@@ -247,8 +244,7 @@ export class JobsRepository {
   markFailed(id: string, owner: string, error: { code: string; message: string }): boolean {
     const now = this.now();
     return (
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, stage = 'done', lease_owner = NULL,
              lease_expires_at = NULL, finished_at = ?, updated_at = ?
            WHERE id = ? AND lease_owner = ? AND status = 'running'`,
@@ -261,8 +257,7 @@ export class JobsRepository {
   release(id: string, owner: string): boolean {
     const now = this.now();
     return (
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, attempts = max(attempts - 1, 0),
              progress = 0, stage = NULL, updated_at = ?
            WHERE id = ? AND lease_owner = ? AND status = 'running'`,
@@ -278,8 +273,7 @@ export class JobsRepository {
       if (!job) return undefined;
       if (job.status !== 'queued' && job.status !== 'running') return { job, changed: false };
       const now = this.now();
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE jobs SET status = 'canceled', error_code = 'CANCELED', error_message = 'the job was canceled',
              lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?`,
         )

@@ -1,7 +1,10 @@
 // Tokens on a real SQLite file: only a hash is stored, and a token is accepted only whole, unrevoked.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from './database.js';
-import { TokensRepository } from './tokens-repository.js';
+import { TokensRepository, VERIFIED_TOKEN_TTL_MS } from './tokens-repository.js';
 
 let db: Db;
 let tokens: TokensRepository;
@@ -41,5 +44,41 @@ describe('TokensRepository', () => {
     expect(() => tokens.importToken(minted, { scope: 'read', tenant: 'ops' })).toThrow(/another scope/);
     expect(() => tokens.importToken(minted.slice(0, -1) + (minted.endsWith('A') ? 'B' : 'A'), { scope: 'admin', tenant: 'ops' })).toThrow(/taken/);
     expect(() => tokens.importToken('nonsense', { scope: 'admin', tenant: 'ops' })).toThrow(/not a Mediafleet token/);
+  });
+
+  it('trusts a verified token for a few seconds, but a revoke through the repository takes effect at once', () => {
+    let now = 1_000_000;
+    const clocked = new TokensRepository(db, () => now);
+    const { token, record } = clocked.create({ scope: 'submit', tenant: 'acme' });
+    expect(clocked.verify(token)?.id).toBe(record.id);
+    // A change behind the repository's back (same connection) is seen once the cached entry expires...
+    db.prepare('UPDATE tokens SET revoked_at = 1 WHERE id = ?').run(record.id);
+    expect(clocked.verify(token)?.id).toBe(record.id);
+    now += VERIFIED_TOKEN_TTL_MS;
+    expect(clocked.verify(token)).toBeUndefined();
+    // ...while revoke() evicts the cached entry immediately.
+    const second = clocked.create({ scope: 'read', tenant: 'acme' });
+    expect(clocked.verify(second.token)?.id).toBe(second.record.id);
+    expect(clocked.revoke(second.record.id)).toBe(true);
+    expect(clocked.verify(second.token)).toBeUndefined();
+  });
+
+  it('refuses at once a token revoked by another process on the same database file (the CLI)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-tokens-'));
+    const file = path.join(dir, 'agent.sqlite');
+    const agentDb = openDatabase(file).db;
+    const cliDb = openDatabase(file).db;
+    try {
+      const agentTokens = new TokensRepository(agentDb, () => 0);
+      const { token, record } = agentTokens.create({ scope: 'admin', tenant: 'acme' });
+      expect(agentTokens.verify(token)?.id).toBe(record.id);
+      expect(new TokensRepository(cliDb).revoke(record.id)).toBe(true);
+      // The clock stands still, so only the other connection's write can have emptied the cache.
+      expect(agentTokens.verify(token)).toBeUndefined();
+    } finally {
+      agentDb.close();
+      cliDb.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,9 @@
 // API tokens: `mf_<id>_<secret>`. Only sha256(secret) is stored; lookups go by id and compare the hash in
-// constant time, so neither a database leak nor response timing reveals a usable token.
+// constant time, so neither a database leak nor response timing reveals a usable token. Every request checks a
+// token, so a token that verified is remembered for a few seconds (see VerifiedTokenCache).
 import crypto from 'node:crypto';
 import type { Db } from './database.js';
+import { statementCache } from './statement-cache.js';
 
 export const tokenScopes = ['admin', 'submit', 'read'] as const;
 export type TokenScope = (typeof tokenScopes)[number];
@@ -41,15 +43,68 @@ function toRecord(row: TokenRow): TokenRecord {
   };
 }
 
+/** How long a verified token is trusted without asking the database again. */
+export const VERIFIED_TOKEN_TTL_MS = 5_000;
+const MAX_CACHED_TOKENS = 1_000;
+
+/**
+ * Tokens that verified recently, keyed by the sha256 of the whole bearer string (never the string itself), so a
+ * hit needs one hash and no query. A revoke in this process evicts at once; a write by another process (the
+ * `token revoke` CLI on the same file) changes SQLite's `data_version`, which empties the cache before the next
+ * lookup. A lookup by hash leaks nothing through timing: an attacker cannot steer a secret's sha256.
+ */
+class VerifiedTokenCache {
+  private readonly entries = new Map<string, { record: TokenRecord; until: number }>();
+  private seenDataVersion: number;
+  private readonly readDataVersion: () => number;
+
+  constructor(db: Db, private readonly now: () => number) {
+    const statement = db.prepare('PRAGMA data_version').pluck();
+    this.readDataVersion = () => statement.get() as number;
+    this.seenDataVersion = this.readDataVersion();
+  }
+
+  get(key: string): TokenRecord | undefined {
+    const dataVersion = this.readDataVersion();
+    if (dataVersion !== this.seenDataVersion) {
+      this.entries.clear();
+      this.seenDataVersion = dataVersion;
+      return undefined;
+    }
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.until <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.record;
+  }
+
+  set(key: string, record: TokenRecord): void {
+    // Many distinct live tokens within a few seconds is unusual; starting over bounds the memory simply.
+    if (this.entries.size >= MAX_CACHED_TOKENS) this.entries.clear();
+    this.entries.set(key, { record: Object.freeze({ ...record }), until: this.now() + VERIFIED_TOKEN_TTL_MS });
+  }
+
+  evictTokenId(id: string): void {
+    for (const [key, entry] of this.entries) if (entry.record.id === id) this.entries.delete(key);
+  }
+}
+
 export class TokensRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+  private readonly verified: VerifiedTokenCache;
+
+  constructor(db: Db, now: () => number = Date.now) {
+    this.sql = statementCache(db);
+    this.verified = new VerifiedTokenCache(db, now);
+  }
 
   create(input: { scope: TokenScope; tenant: string; label?: string }): { token: string; record: TokenRecord } {
     const id = crypto.randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
     const secret = crypto.randomBytes(32).toString('base64url');
     const now = Date.now();
-    this.db
-      .prepare('INSERT INTO tokens (id, secret_sha256, scope, tenant, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO tokens (id, secret_sha256, scope, tenant, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, sha256(secret), input.scope, input.tenant, input.label ?? null, now);
     return { token: `mf_${id}_${secret}`, record: this.get(id)! };
   }
@@ -68,8 +123,7 @@ export class TokensRepository {
       return existing;
     }
     if (this.get(match[1])) throw new Error(`token id ${match[1]} is taken or revoked`);
-    this.db
-      .prepare('INSERT INTO tokens (id, secret_sha256, scope, tenant, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO tokens (id, secret_sha256, scope, tenant, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(match[1], sha256(match[2]), input.scope, input.tenant, input.label ?? null, Date.now());
     return this.get(match[1])!;
   }
@@ -78,26 +132,33 @@ export class TokensRepository {
   verify(bearer: string): TokenRecord | undefined {
     const match = tokenPattern.exec(bearer);
     if (!match) return undefined;
-    const row = this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(match[1]) as TokenRow | undefined;
+    const cacheKey = sha256(bearer).toString('base64');
+    const cached = this.verified.get(cacheKey);
+    if (cached) return cached;
+    const row = this.sql('SELECT * FROM tokens WHERE id = ?').get(match[1]) as TokenRow | undefined;
     // Hash even when the id is unknown so both paths cost the same.
     const presented = sha256(match[2]);
     const stored = row?.secret_sha256 ?? Buffer.alloc(32);
     const equal = crypto.timingSafeEqual(presented, stored);
     if (!row || !equal || row.revoked_at !== null) return undefined;
-    return toRecord(row);
+    const record = toRecord(row);
+    this.verified.set(cacheKey, record);
+    return record;
   }
 
   get(id: string): TokenRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+    const row = this.sql('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   list(): TokenRecord[] {
-    return (this.db.prepare('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toRecord);
+    return (this.sql('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toRecord);
   }
 
   revoke(id: string): boolean {
-    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(Date.now(), id).changes === 1;
+    const changed = this.sql('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(Date.now(), id).changes === 1;
+    this.verified.evictTokenId(id);
+    return changed;
   }
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AgentError } from '../../errors.js';
 import { isTerminal, type JobEvent } from '../../jobs/job-queue.js';
 import { principalOf } from '../auth.js';
+import { plainJsonSerializerCompiler, pollingRouteLogLevel } from '../polling-routes.js';
 import type { AgentServices } from '../services.js';
 import { discardUpload, receiveUpload, refuseOversizedRequest } from '../upload.js';
 import { ErrorBody, JobAccepted, JobIdParams, JobList, JobView, ListJobsQuery, SubmitFields, toJobView } from '../schemas.js';
@@ -68,7 +69,12 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
 
     app.get(
       '/v1/jobs/:id',
-      { config: { scope: 'submit' }, schema: { summary: 'A job with its result', params: JobIdParams, response: { 200: JobView, 404: ErrorBody } } },
+      {
+        config: { scope: 'submit' },
+        serializerCompiler: plainJsonSerializerCompiler,
+        logLevel: pollingRouteLogLevel(config.logLevel),
+        schema: { summary: 'A job with its result', params: JobIdParams, response: { 200: JobView, 404: ErrorBody } },
+      },
       async (request) => {
         const job = queue.get(principalOf(request).tenant, request.params.id);
         if (!job) throw new AgentError('NOT_FOUND', `no job ${request.params.id}`);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { imageAnalysisNames } from '../../contracts/result-document.js';
 import { describeHardware } from '../../bench/hardware.js';
 import type { AgentMetrics } from '../metrics.js';
+import { plainJsonSerializerCompiler, pollingRouteLogLevel } from '../polling-routes.js';
 import { Health, Info } from '../schemas.js';
 import type { AgentServices } from '../services.js';
 
@@ -15,6 +16,8 @@ export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): Fa
       '/v1/health',
       {
         config: { scope: 'read' },
+        serializerCompiler: plainJsonSerializerCompiler,
+        logLevel: pollingRouteLogLevel(config.logLevel),
         schema: {
           summary: 'Liveness and readiness',
           description: 'Always 200 while the process serves (liveness); `ready` is false, and `?ready=1` answers 503, until the workers have loaded their models.',
@@ -24,7 +27,7 @@ export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): Fa
       },
       async (request, reply) => {
         const { status, ready } = services.readiness();
-        const body = { status, live: true, ready, queue: { queued: jobs.countQueued(), running: queue.runningCount, workers: queue.capacity } };
+        const body: z.infer<typeof Health> = { status, live: true, ready, queue: { queued: jobs.countQueued(), running: queue.runningCount, workers: queue.capacity } };
         return reply.status(request.query.ready === '1' && !ready ? 503 : 200).send(body);
       },
     );
