@@ -55,7 +55,7 @@ describe('speaker search with the real embedding model', () => {
       embedder = await loadSpeakerEmbedder();
       for (const name of ['cards-001', 'cards-005', 'librivox-0870', 'librivox-0880']) {
         const audio = await decodeAudioForSpeech(path.join(audioDir, `${name}.wav`), 'wav');
-        const embedding = embedder.embed(audio.samples);
+        const embedding = embedder.embed(audio.samples)!;
         expect(embedding).toHaveLength(embedder.dim);
         const indexed = index.indexResultSpeakers('acme', name, wholeFileDoc(`${name}.wav`, audio.durationSec, embedding), false);
         turnOf.set(name, indexed.speakers!.turns[0].embeddingId!);

@@ -1,6 +1,5 @@
 // One speaker embedding per speech turn (sherpa-onnx SpeakerEmbeddingExtractor with the model manager's speaker
 // embedding model), so a voice can be searched across a tenant's media the way a face is.
-import { AgentError } from '../../errors.js';
 import type { DecodedAudio } from '../../media/av/decode-audio.js';
 import { defaultModelManager, type ModelManager } from '../../models/model-manager.js';
 import { loadSherpaOnnx } from '../../runtimes/sherpa/sherpa-onnx.js';
@@ -26,11 +25,11 @@ type SherpaWithSpeakerEmbedding = {
   SpeakerEmbeddingExtractor: new (config: { model: string; numThreads?: number; debug?: number }) => SherpaSpeakerEmbeddingExtractor;
 };
 
-/** Computes one L2-normalised embedding per stretch of 16 kHz mono audio. */
+/** Computes one L2-normalised embedding per stretch of 16 kHz mono audio (undefined when it is too short). */
 export interface SpeakerEmbedder {
   modelId: string;
   dim: number;
-  embed(samples: Float32Array): number[];
+  embed(samples: Float32Array): number[] | undefined;
 }
 
 const embedders = new Map<string, SpeakerEmbedder>();
@@ -49,7 +48,8 @@ export async function loadSpeakerEmbedder(manager: ModelManager = defaultModelMa
       const stream = extractor.createStream();
       stream.acceptWaveform({ samples, sampleRate: 16_000 });
       stream.inputFinished();
-      if (!extractor.isReady(stream)) throw new AgentError('BAD_REQUEST', 'the audio is too short for a speaker embedding');
+      // Too few frames for the model: the turn keeps its label but cannot be searched by voice.
+      if (!extractor.isReady(stream)) return undefined;
       return normalise(extractor.compute(stream, false));
     },
   };
