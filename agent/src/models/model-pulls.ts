@@ -56,12 +56,12 @@ export class ModelPulls {
   async start(id: string, opts: { allowUnpinned?: boolean } = {}): Promise<PullState> {
     const running = this.states.get(id);
     if (running && !isDone(running.phase)) throw new PullAlreadyRunning(running);
-    await this.manager.checkPullable(id, opts.allowUnpinned);
-    // Checked again: another start may have slipped in while the manifest was read.
+    const manifest = await this.manager.checkPullable(id, opts.allowUnpinned);
+    const before = await this.manager.status(manifest);
+    // Checked again, with no await between this check and claiming the model below: another start may have
+    // slipped in while the manifest and the cache were read.
     const raced = this.states.get(id);
     if (raced && !isDone(raced.phase)) throw new PullAlreadyRunning(raced);
-
-    const before = await this.manager.status(await this.manager.manifest(id));
     const resuming = before.files.find((f) => !f.present && f.partialBytes > 0);
     const state: PullState = {
       operationId: randomUUID(),

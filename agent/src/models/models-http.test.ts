@@ -167,7 +167,12 @@ describe('/v1/models', () => {
 
   it('answers 409 to a second pull, and to removing the model, while a pull runs', async () => {
     chunkDelayMs = 40;
-    expect((await api(t.url, t.tokens.admin, 'POST', '/v1/models/collide/pull', {})).status).toBe(202);
+    // Two pulls asked at the same moment: exactly one starts.
+    const [a, b] = await Promise.all([
+      api(t.url, t.tokens.admin, 'POST', '/v1/models/collide/pull', {}),
+      api(t.url, t.tokens.admin, 'POST', '/v1/models/collide/pull', {}),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([202, 409]);
     const again = await api(t.url, t.tokens.admin, 'POST', '/v1/models/collide/pull', {});
     expect({ status: again.status, code: again.body.error.code }).toEqual({ status: 409, code: 'MODEL_PULL_RUNNING' });
     const remove = await api(t.url, t.tokens.admin, 'DELETE', '/v1/models/collide');
