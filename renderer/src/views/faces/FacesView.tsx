@@ -158,6 +158,11 @@ function SimilarFaces() {
     queryFn: () => client.invoke(searchSimilarFaces, { agentId: chosen!.agentId, faceId: chosen!.faceId, limit: 24 }),
     enabled: chosen !== null,
   });
+  // A search usually follows a new analysis, which may have added faces to persons or started new ones.
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (search.data) void queryClient.invalidateQueries({ queryKey: ['faces-persons', search.data.agentId] });
+  }, [search.data, queryClient]);
   if (!chosen) {
     return (
       <EmptyState title="No face chosen yet">
@@ -170,14 +175,14 @@ function SimilarFaces() {
   const { face, similar } = search.data;
   return (
     <section className="similar" aria-label="similar faces">
-      <div className="row">
+      <div className="row searched">
         <FaceTile faceId={face.faceId} box={face.box} source={face.source} caption={<strong>{face.personName ?? 'Searched face'}</strong>} />
         <div>
           <h2 className="section-title">Faces like {chosen.label}</h2>
           <p className="muted">
             {similar.length === 0
               ? 'No other face on this agent yet. Analyse more photos or videos, then search again.'
-              : `${similar.length} closest faces on this agent, most similar first. Above about 60% it is usually the same person.`}
+              : `${similar.length === 1 ? 'The closest face' : `${similar.length} closest faces`} on this agent, most similar first. From about 55% the agent counts a face as the same person (its default threshold).`}
           </p>
         </div>
       </div>
@@ -191,7 +196,7 @@ function SimilarFaces() {
               source={m.source}
               caption={
                 <>
-                  <Badge tone={m.similarity >= 0.6 ? 'ok' : 'info'}>
+                  <Badge tone={m.similarity >= 0.55 ? 'ok' : 'info'}>
                     <span data-testid="similarity">{similarityText(m.similarity)}</span>
                   </Badge>{' '}
                   {m.personName && <span className="person-name">{m.personName}</span>}

@@ -1,0 +1,95 @@
+// A person searches by face and names the person, then benchmarks This computer, in a real Chromium against the
+// headless console and its real built-in agent (real face model, real face index, real POST /v1/bench).
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseAnalyses, dropFile, waitForFile } from './harness/analyze-in-ui.js';
+import { chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
+import { startConsole, type RunningConsole } from './harness/console-process.js';
+
+const fixtures = process.env.MEDIAFLEET_FIXTURES ?? '/work/shared/fixtures';
+
+describe.skipIf(chromiumMissing)('Faces and Benchmarks in a real browser (skipped: no Chromium at /usr/bin/chromium)', () => {
+  let consoleProcess: RunningConsole;
+  let browser: Browser;
+  let benchImages: string;
+  const savedEnv = { images: process.env.MEDIAFLEET_BENCH_IMAGES, warmUp: process.env.MEDIAFLEET_WARMUP };
+
+  beforeAll(async () => {
+    // The built-in agent inherits these: a two-image benchmark, and only the models this test uses warmed up.
+    benchImages = await mkdtemp(join(tmpdir(), 'mf-e2e-bench-'));
+    await mkdir(benchImages, { recursive: true });
+    await copyFile(join(fixtures, 'images/messi5.jpg'), join(benchImages, 'messi5.jpg'));
+    await copyFile(join(fixtures, 'images/chelsea.png'), join(benchImages, 'chelsea.png'));
+    process.env.MEDIAFLEET_BENCH_IMAGES = benchImages;
+    process.env.MEDIAFLEET_WARMUP = 'faces,nsfw';
+    consoleProcess = await startConsole();
+    browser = await launchChromium();
+    await browser.page.goto(consoleProcess.url);
+  });
+  afterAll(async () => {
+    process.env.MEDIAFLEET_BENCH_IMAGES = savedEnv.images;
+    process.env.MEDIAFLEET_WARMUP = savedEnv.warmUp;
+    await browser?.close();
+    await consoleProcess?.stop();
+    await rm(benchImages, { recursive: true, force: true });
+  });
+
+  it('analyse messi5.jpg, then search by its face: the earlier analysis is the top match', async () => {
+    const { page } = browser;
+    await page.getByRole('heading', { name: 'Analyze' }).waitFor();
+    await chooseAnalyses(page, ['faces']);
+    await dropFile(page, join(fixtures, 'images/messi5.jpg'));
+    expect(await waitForFile(page, 'messi5.jpg')).toEqual({ stage: 'done', error: null });
+
+    await page.getByRole('button', { name: 'Faces', exact: true }).click();
+    await page.getByRole('heading', { name: 'Faces & persons' }).waitFor();
+    // The file analysed a moment ago offers its face to pick; a new photo is searched by dropping it.
+    await page.getByRole('listitem', { name: 'faces in messi5.jpg' }).first().getByRole('button').first().waitFor();
+    await page.getByTestId('faces-file-input').setInputFiles(join(fixtures, 'images/messi5.jpg'));
+    const grid = page.getByTestId('similar-faces');
+    await grid.waitFor({ timeout: 120_000 });
+    const best = grid.getByRole('button').first();
+    const similarity = Number((await best.getByTestId('similarity').innerText()).replace('%', ''));
+    expect(similarity).toBeGreaterThan(99);
+    await expect(best.innerText()).resolves.toContain('messi5.jpg');
+    // The match's face is cut out of the file analysed in this session.
+    expect(await best.locator('.face-crop img').count()).toBe(1);
+    await saveScreenshot(page, 'faces-similar');
+  });
+
+  it('names the person; the name shows in the persons list and on the matches', async () => {
+    const { page } = browser;
+    const persons = page.getByRole('region', { name: 'persons' });
+    const row = persons.getByRole('listitem').filter({ hasText: '2 faces' }).first();
+    await row.getByRole('button', { name: 'Name this person' }).click();
+    await row.getByRole('textbox').fill('Lionel Messi');
+    await row.getByRole('textbox').press('Enter');
+    await persons.getByText('Lionel Messi', { exact: true }).waitFor();
+    await page.getByTestId('similar-faces').getByText('Lionel Messi').first().waitFor();
+    await persons.getByRole('button', { name: 'Show faces' }).first().click();
+    await persons.locator('.face-tile').nth(1).waitFor();
+    await saveScreenshot(page, 'faces-persons');
+  });
+
+  it('runs a quick benchmark on This computer and sees its chart and hardware facts', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Benchmarks', exact: true }).click();
+    await page.getByText('No benchmarks yet').waitFor();
+    const form = page.getByRole('form', { name: 'run a benchmark' });
+    await form.getByRole('checkbox', { name: 'nsfw' }).check();
+    await form.getByRole('button', { name: 'Run benchmark' }).click();
+    await page.getByRole('listitem', { name: 'benchmark on This computer' }).getByText(/Running on This computer/).waitFor();
+    await saveScreenshot(page, 'benchmarks-running');
+    const chart = page.getByTestId('p50-chart');
+    await chart.waitFor({ timeout: 120_000 });
+    expect(await chart.locator('rect[data-analysis=nsfw][data-agent="This computer"]').count()).toBe(1);
+    expect(await page.getByTestId('throughput-chart').locator('rect').count()).toBe(1);
+    const hardware = page.getByLabel('hardware of This computer');
+    await expect(hardware.innerText()).resolves.toMatch(/CPU[\s\S]*Cores[\s\S]*RAM[\s\S]*GB/);
+    await page.getByRole('listitem', { name: 'benchmark on This computer' }).getByText(/Finished on This computer/).waitFor();
+    await expect(page.getByRole('table', { name: 'benchmark history' }).getByRole('row').count()).resolves.toBe(2);
+    await saveScreenshot(page, 'benchmarks');
+  });
+});
