@@ -74,8 +74,10 @@ export interface DeployResult {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(new ConsoleError('CANCELED', 'deploy canceled'))), { once: true });
+    // The listener goes when the timer fires: a long health wait would otherwise pile one up per poll.
+    const onAbort = () => (clearTimeout(t), reject(new ConsoleError('CANCELED', 'deploy canceled')));
+    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 function checkAborted(signal?: AbortSignal): void {

@@ -29,21 +29,31 @@ function waitForExitOrDelay(child: ChildProcess, name: string, getLog: () => str
   });
 }
 
-export async function startPebble(opts: { httpPort: number }): Promise<PebbleServer> {
+export interface PebbleOptions {
+  /** Where Pebble fetches HTTP-01 challenges (port 80 in production). */
+  httpPort: number;
+  /** Address Pebble listens on (default 127.0.0.1); a simulated VPS reaches the console side of its veth. */
+  listenHost?: string;
+  /** The address every name resolves to for validation (default 127.0.0.1). */
+  resolveTo?: string;
+}
+
+export async function startPebble(opts: PebbleOptions): Promise<PebbleServer> {
+  const host = opts.listenHost ?? '127.0.0.1';
   if (!pebbleBinary || !challtestsrvBinary) throw new Error('pebble is not installed (Debian package pebble)');
   const dir = mkdtempSync(join(tmpdir(), 'mf-pebble-'));
   const [acmePort, mgmtPort, dnsPort, challMgmtPort, tlsPort] = await Promise.all([1, 2, 3, 4, 5].map(() => freeLoopbackPort()));
   // Pebble's own HTTPS endpoint needs a certificate; a throwaway self-signed one for 127.0.0.1.
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=pebble', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-subj', '/CN=pebble', '-addext', `subjectAltName=${[...new Set(['IP:127.0.0.1', `IP:${host}`])].join(',')},DNS:localhost`,
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
   ], { stdio: 'ignore' });
   writeFileSync(
     join(dir, 'pebble-config.json'),
     JSON.stringify({
       pebble: {
-        listenAddress: `127.0.0.1:${acmePort}`,
+        listenAddress: `${host}:${acmePort}`,
         managementListenAddress: `127.0.0.1:${mgmtPort}`,
         certificate: join(dir, 'cert.pem'),
         privateKey: join(dir, 'key.pem'),
@@ -60,7 +70,7 @@ export async function startPebble(opts: { httpPort: number }): Promise<PebbleSer
   };
   const chall = spawn(challtestsrvBinary, [
     '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-    '-management', `127.0.0.1:${challMgmtPort}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
+    '-management', `127.0.0.1:${challMgmtPort}`, '-defaultIPv4', opts.resolveTo ?? '127.0.0.1', '-defaultIPv6', '',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   chall.stdout?.on('data', collect);
   chall.stderr?.on('data', collect);
@@ -71,7 +81,7 @@ export async function startPebble(opts: { httpPort: number }): Promise<PebbleSer
   });
   pebble.stdout?.on('data', collect);
   pebble.stderr?.on('data', collect);
-  const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
+  const directoryUrl = `https://${host}:${acmePort}/dir`;
   const deadline = Date.now() + 20_000;
   // Pebble's endpoint cert is self-signed; node's fetch cannot skip verification per request, so probe with curl.
   for (;;) {

@@ -1,0 +1,274 @@
+// Deploy and HTTPS through the console contract against a simulated VPS (real sshd in its own network and
+// mount namespaces, electron/core/testing/simulated-vps.ts) that runs its own Docker engine (dockerd inside
+// the VPS's namespaces, so containers on the host network listen on the VPS's loopback) and the VPS's own
+// Debian nginx. `provision:start` runs the whole plan twice: the first run creates the service user, installs
+// the firewall, uploads the bundle, starts nginx and the agent, and registers it; the second changes nothing.
+// Then deploy:containers/logs/stats/agent/rollback through the contract, and ssl:enable against Pebble, whose
+// validation reaches the VPS's nginx on port 80 through the VPS's firewall.
+//
+// What is not exercised: the image transfer step (the agent image is built in the VPS's engine, which is also
+// the console's "local" engine here, so the step finds it present; electron/core/deploy/agent-deploy.fleet.test.ts
+// covers docker save | docker load over SSH), and apt installs (packages are shared with this machine).
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import tls from 'node:tls';
+import ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleCore, type ConsoleCore } from '../console-core.js';
+import type { Envelope, OperationEvent } from '../contracts/define.js';
+import { secretNames } from '../secrets/secret-vault.js';
+import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../ssl/testing/pebble.js';
+import { harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
+import { prepareAgentBuildContext } from './agent-build-context.js';
+import { buildAgentImage } from './agent-image.js';
+import { healthTokenSecret } from './provision-steps.js';
+import { canRunDocker, dockerCliBinary, importNodeBaseImage, type TestDockerEngine } from './testing/docker-engine.js';
+import { startDockerEngineInVps } from './testing/docker-in-vps.js';
+import { nginxBinary } from './testing/nginx-instance.js';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const unavailable =
+  harnessUnavailableReason() ??
+  (!canRunDocker ? 'needs root and dockerd (Debian docker.io)' : null) ??
+  (!nginxBinary ? 'needs Debian nginx' : null) ??
+  (!pebbleBinary || !challtestsrvBinary ? 'needs Debian pebble' : null);
+const VPS_INDEX = 7;
+const domain = 'agent.mediafleet.test';
+const v1 = { image: 'mediafleet/agent:console-test-1', version: '0.9.0-console.1' };
+const v2 = { image: 'mediafleet/agent:console-test-2', version: '0.9.0-console.2' };
+
+function data<T>(r: Envelope<unknown>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.data as T;
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = http.get(url, { headers, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+function servedCertificate(host: string, ca: string): Promise<{ authorized: boolean; serial: string; san: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = tls.connect({ host, port: 443, servername: domain, ca, rejectUnauthorized: false }, () => {
+      const cert = socket.getPeerCertificate();
+      resolvePromise({ authorized: socket.authorized, serial: cert.serialNumber, san: cert.subjectaltname ?? '' });
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  let dir: string;
+  let vps: SimulatedVps;
+  let engine: TestDockerEngine;
+  let pebble: PebbleServer;
+  let core: ConsoleCore;
+  let serverId: string;
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await f();
+    } finally {
+      timings[name] = Date.now() - t0;
+    }
+  };
+  const openCore = () =>
+    createConsoleCore({
+      storePath: join(dir, 'console.db'),
+      vault: { kind: 'file', path: join(dir, 'vault.json'), passphrase: 'deploy-console-test' },
+      deploy: { localDocker: engine.docker, healthTimeoutMs: 240_000 },
+      ssl: { acmeServer: pebble.directoryUrl, noVerifySsl: true },
+    });
+
+  /** Starts an operation through the contract and waits for its end; returns its final state and events. */
+  async function runOperation(method: string, input: unknown) {
+    const { operationId } = data<{ operationId: string }>(await core.invoke(method, input));
+    await core.provision.settled(operationId);
+    const run = data<{ status: string; kind: string; steps: { stepId: string; status: string; alreadySatisfied: boolean; error: string | null }[] }>(
+      await core.invoke('provision:status', { operationId }),
+    );
+    const events = data<OperationEvent[]>(await core.invoke('provision:events', { operationId, afterSeq: -1 }));
+    return { operationId, run, events, last: events.at(-1)! };
+  }
+
+  const healthToken = async () => (await core.vault.get(healthTokenSecret(serverId)))!;
+  const healthFromOutside = async () => get(`http://${vps.address}/v1/health`, { authorization: `Bearer ${await healthToken()}` });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mf-deploy-console-'));
+    vps = await startSimulatedVps({ index: VPS_INDEX });
+    engine = await timed('engine', () => startDockerEngineInVps(vps));
+    await timed('baseImage', () => importNodeBaseImage(engine.docker));
+    const context = prepareAgentBuildContext({ repoRoot, outDir: join(dir, 'context'), flavor: 'cpu', values: { domain, agentVersion: v1.version, agentImage: v1.image } });
+    await timed('build', () => buildAgentImage(`unix://${engine.socketPath}`, context.dir, v1.image, { dockerCli: dockerCliBinary }));
+    rmSync(context.dir, { recursive: true, force: true });
+    // The "next release": the same build under another tag and version, enough for upgrade and rollback.
+    await engine.docker.getImage(v1.image).tag({ repo: 'mediafleet/agent', tag: 'console-test-2' });
+
+    // Pebble listens on the console side of the VPS's veth and resolves every name to the VPS.
+    const consoleSide = vps.address.replace(/\d+$/, (n) => String(Number(n) - 1));
+    pebble = await startPebble({ httpPort: 80, listenHost: consoleSide, resolveTo: vps.address });
+
+    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    vps.exec(`install -d -m 700 /root/.ssh && echo '${keys.public}' > /root/.ssh/authorized_keys`);
+    // The operator's agent settings on the server (provisioning keeps an existing env file): one worker, no
+    // model warm-up, so each health gate waits for the HTTP side only and the suite stays short.
+    vps.exec(`install -d -m 755 /etc/mediafleet && printf 'MEDIAFLEET_WORKERS=1\nMEDIAFLEET_WARMUP=none\n' > /etc/mediafleet/agent.env && chmod 600 /etc/mediafleet/agent.env`);
+    core = openCore();
+    serverId = (await core.fleet.addServer({ name: 'deploy-vps', host: vps.address, port: 22, user: 'root', auth: { kind: 'key', privateKey: keys.private } })).id;
+    data(
+      await core.invoke('deploy:set-settings', {
+        serverId,
+        settings: { domain, agentImage: v1.image, agentVersion: v1.version, agentPort: 18081, acmeWebroot: '/srv/mediafleet/acme' },
+      }),
+    );
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await core?.close();
+    await pebble?.stop();
+    await engine?.stop();
+    // nginx started by provisioning runs inside the VPS; its master dies with the namespace's processes.
+    try {
+      vps?.exec('[ -s /run/nginx.pid ] && kill $(cat /run/nginx.pid) || true');
+    } catch {
+      /* already gone */
+    }
+    await vps?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    console.log('deploy-console suite timings (ms):', JSON.stringify(timings));
+  }, 300_000);
+
+  it('provision:start deploys and registers an agent answering /v1/health; the second run changes nothing', async () => {
+    const first = await timed('provisionFirst', () => runOperation('provision:start', { serverId }));
+    expect(first.run.status, JSON.stringify(first.events.slice(-6))).toBe('succeeded');
+    expect(first.run.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['service-user', 'applied'],
+      ['docker', 'applied'],
+      ['firewall', 'applied'],
+      ['deploy.upload-bundle', 'applied'],
+      ['deploy.nginx', 'applied'],
+      // Built in this VPS's engine by the test (see the header): found on the server.
+      ['deploy.agent-image', 'satisfied'],
+      ['deploy.start-agent', 'applied'],
+      ['deploy.register-agent', 'applied'],
+    ]);
+    expect(first.last).toMatchObject({ phase: 'done', done: true, progress: 1 });
+
+    // The agent answers through the VPS's nginx on port 80, from outside, through its firewall.
+    const health = await healthFromOutside();
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ live: true, ready: true });
+    // The registered agent's admin token is in the vault only and is accepted by the agent.
+    const [agent] = core.agents.forServer(serverId);
+    expect(agent?.baseUrl).toBe(`http://${domain}`);
+    const adminToken = (await core.vault.get(secretNames.agentAdminToken(agent!.id)))!;
+    expect(adminToken).toMatch(/^mf_/);
+    expect((await get(`http://${vps.address}/v1/info`, { authorization: `Bearer ${adminToken}` })).status).toBe(200);
+    expect(JSON.stringify(core.audit.list({ targetId: serverId }))).not.toContain(adminToken);
+    // The bundle is on the server, rendered with this server's values.
+    expect(vps.exec('grep -c "server_name agent.mediafleet.test" /etc/nginx/conf.d/mediafleet.conf').trim()).toBe('1');
+    expect(vps.exec('stat -c %a /etc/mediafleet/agent.env').trim()).toBe('600');
+
+    const containersBefore = data<{ containers: { id: string }[] }>(await core.invoke('deploy:containers', { serverId })).containers;
+    const second = await timed('provisionSecond', () => runOperation('provision:start', { serverId }));
+    expect(second.run.status).toBe('succeeded');
+    expect(second.run.steps.filter((s) => !(s.status === 'satisfied' && s.alreadySatisfied))).toEqual([]);
+    const containersAfter = data<{ containers: { id: string }[] }>(await core.invoke('deploy:containers', { serverId })).containers;
+    expect(containersAfter.map((c) => c.id)).toEqual(containersBefore.map((c) => c.id));
+    expect(core.agents.forServer(serverId)).toHaveLength(1);
+  }, 900_000);
+
+  it('deploy:containers, deploy:logs and deploy:stats read the serving agent through the contract', async () => {
+    const { containers } = data<{ containers: { id: string; version: string; running: boolean; port: number }[] }>(
+      await core.invoke('deploy:containers', { serverId }),
+    );
+    expect(containers).toHaveLength(1);
+    expect(containers[0]).toMatchObject({ version: v1.version, running: true, port: 18081 });
+    const { text } = data<{ text: string }>(await core.invoke('deploy:logs', { serverId, tail: 50 }));
+    expect(text).toContain('agent listening');
+    const stats = data<{ memoryBytes: number; pids: number }>(await core.invoke('deploy:stats', { serverId }));
+    expect(stats.memoryBytes).toBeGreaterThan(10_000_000);
+    expect(stats.pids).toBeGreaterThan(0);
+    expect(await core.invoke('deploy:logs', { serverId, containerId: 'no-such-container' })).toMatchObject({ ok: false, error: { code: 'CONTAINER_NOT_FOUND' } });
+  }, 120_000);
+
+  it('deploy:agent upgrades health-gated, deploy:rollback goes back; settings follow what runs', async () => {
+    const up = await timed('upgrade', () => runOperation('deploy:agent', { serverId, ...v2 }));
+    expect(up.run.status, JSON.stringify(up.events.slice(-5))).toBe('succeeded');
+    expect(up.run.kind).toBe('deploy');
+    let { containers } = data<{ containers: { version: string; running: boolean; port: number }[] }>(await core.invoke('deploy:containers', { serverId }));
+    expect(containers.filter((c) => c.running).map((c) => [c.version, c.port])).toEqual([[v2.version, 18082]]);
+    expect(containers.find((c) => c.version === v1.version)?.running).toBe(false);
+    expect((await healthFromOutside()).status).toBe(200);
+    expect(data<{ settings: { agentVersion: string } }>(await core.invoke('deploy:get-settings', { serverId })).settings.agentVersion).toBe(v2.version);
+
+    const back = await timed('rollback', () => runOperation('deploy:rollback', { serverId }));
+    expect(back.run.status, JSON.stringify(back.events.slice(-5))).toBe('succeeded');
+    ({ containers } = data<{ containers: { version: string; running: boolean; port: number }[] }>(await core.invoke('deploy:containers', { serverId })));
+    expect(containers.filter((c) => c.running).map((c) => c.version)).toEqual([v1.version]);
+    expect((await healthFromOutside()).status).toBe(200);
+    expect(data<{ settings: { agentVersion: string } }>(await core.invoke('deploy:get-settings', { serverId })).settings.agentVersion).toBe(v1.version);
+    const actions = core.audit.list({ targetId: serverId }).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['deploy.started', 'deploy.succeeded', 'rollback.started', 'rollback.succeeded']));
+  }, 900_000);
+
+  it('ssl:enable issues a certificate from Pebble; a failing challenge keeps it, says why in ssl:status, and holds back retries across a restart', async () => {
+    const rootPem = await pebble.issuingRootPem();
+    const ok = await timed('sslIssue', () => runOperation('ssl:enable', { serverId, domain, email: 'ops@mediafleet.test' }));
+    expect(ok.run.status, JSON.stringify(ok.events.slice(-5))).toBe('succeeded');
+    const served = await servedCertificate(vps.address, rootPem);
+    expect(served.authorized).toBe(true);
+    expect(served.san).toContain(`DNS:${domain}`);
+    const status = data<{ notAfter: string | null; issuer: string | null; attempts: { ok: boolean }[]; nextAttemptAt: string | null }>(
+      await core.invoke('ssl:status', { serverId }),
+    );
+    expect(status.issuer).toMatch(/Pebble/i);
+    expect(new Date(status.notAfter!).getTime()).toBeGreaterThan(Date.now() + 7 * 86400_000);
+    expect(status.attempts.map((a) => a.ok)).toEqual([true]);
+    expect(status.nextAttemptAt).toBeNull();
+    // Plain HTTP now redirects to HTTPS, and the renewal is scheduled (cron: the VPS runs no systemd).
+    expect((await get(`http://${vps.address}/v1/health`)).status).toBe(301);
+    expect(vps.exec('cat /etc/cron.d/mediafleet-cert-renew')).toContain('certbot renew --webroot');
+
+    // nginx's workers can no longer read the webroot: the CA gets 403 for the challenge file.
+    vps.exec('chmod 0700 /srv/mediafleet/acme');
+    try {
+      const failed = await timed('sslFail', () => runOperation('ssl:enable', { serverId, domain, email: 'ops@mediafleet.test', forceRenewal: true }));
+      expect(failed.run.status).toBe('failed');
+      expect(failed.last.error?.code).toBe('ACME_CHALLENGE_FAILED');
+      expect(failed.last.error?.message).toContain('stays in use');
+    } finally {
+      vps.exec('chmod 0755 /srv/mediafleet/acme');
+    }
+    expect((await servedCertificate(vps.address, rootPem)).serial).toBe(served.serial);
+
+    const after = data<{ attempts: { ok: boolean; code?: string; reason?: string }[]; nextAttemptAt: string | null }>(await core.invoke('ssl:status', { serverId }));
+    expect(after.attempts.map((a) => a.ok)).toEqual([true, false]);
+    expect(after.attempts[1]).toMatchObject({ code: 'ACME_CHALLENGE_FAILED' });
+    // nginx's try_files turns the unreadable file into a 404, which is what the CA reports.
+    expect(after.attempts[1]!.reason).toMatch(/returned 404/);
+    expect(new Date(after.nextAttemptAt!).getTime()).toBeGreaterThan(Date.now());
+
+    // A restarted console remembers: same status, and the CA is not asked again before nextAttemptAt.
+    await core.close();
+    core = openCore();
+    expect(data(await core.invoke('ssl:status', { serverId }))).toEqual(after);
+    expect(await core.invoke('ssl:enable', { serverId, domain, email: 'ops@mediafleet.test', forceRenewal: true })).toMatchObject({
+      ok: false,
+      error: { code: 'CERT_RETRY_LATER' },
+    });
+  }, 600_000);
+});
