@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { OcrSection } from '../../contracts/result-document.js';
 import { downscaleToFit, encodePng, padImage, type DecodedImage } from '../../media/decode-image.js';
 import { guessLanguageTag, polygonToBox } from './ocr-box.js';
+import { installFastPpOcrInput } from './ppocr-fast-input.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +30,7 @@ let loaded = false;
 
 export function loadPpOcr(): Promise<OcrInstance> {
   ocrReady ??= (async () => {
+    await installFastPpOcrInput();
     const { default: Ocr } = await import('@gutenye/ocr-node');
     // onnxruntime uses every core by default; the agent runs one analysis per worker thread and keeps a core for
     // the HTTP side, so each session gets MEDIAFLEET_ONNX_THREADS intra-op threads (default 1).
