@@ -12,6 +12,11 @@ const send = (message: FromWorker): void => port.postMessage(message);
 const running = new Map<string, AbortController>();
 
 const analyzersReady = (async () => {
+  // libvips (sharp) runs each image operation on as many threads as there are cores. A worker is one job at a
+  // time next to the HTTP thread, and the models here already run single-threaded (tfjs wasm; onnxruntime with
+  // MEDIAFLEET_ONNX_THREADS=1), so one libvips thread keeps the whole worker within one core.
+  const { default: sharp } = await import('sharp');
+  sharp.concurrency(Math.max(1, Number(process.env.MEDIAFLEET_IMAGE_THREADS ?? 1) || 1));
   const analyzers = await loadAnalyzers();
   if (init.warmUp.length > 0) await analyzers.warmUpModels(init.warmUp).catch(() => undefined);
   return analyzers;
