@@ -1,4 +1,5 @@
-// `npm run bench:agent [-- --json] [--rounds N] [--workers N] [--clients N] [--requests-per-client N] [--images DIR]`: the image fixtures on this machine.
+// `npm run bench:agent [-- --json] [--rounds N] [--workers N] [--clients N] [--requests-per-client N]
+//   [--warm-up-requests-per-client N] [--images DIR]`: the image fixtures on this machine.
 //  1. the limit: analyzeFile in a plain loop in this process (models loaded once, one image at a time);
 //  2. the service: the same images through `serve` (a child process) over HTTP, all submitted at once;
 //     rounds of 1 and 2 alternate so that the machine's other load weighs on both alike;
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     clients: { type: 'string', default: '50' },
     'requests-per-client': { type: 'string', default: '20' },
+    'warm-up-requests-per-client': { type: 'string', default: '5' },
     images: { type: 'string', default: loadConfig().benchImagesDir },
   },
 });
@@ -137,11 +139,14 @@ try {
   for (const image of images) busyIds.push(await submit(image));
   await new Promise((r) => setTimeout(r, 300));
   const cpuBefore = agent.cpuMs();
+  const latencyStart = performance.now();
+  const warmUpRequestsPerClient = Number(args['warm-up-requests-per-client']);
   const latency = await runLatencyClients({
     url: agent.url,
     token,
     clients,
     requestsPerClient,
+    warmUpRequestsPerClient,
     // Half health, half job status (cycling through the busy jobs), as a dashboard polling the agent would.
     paths: busyIds.flatMap((id) => [
       { name: 'health', path: '/v1/health' },
@@ -149,6 +154,8 @@ try {
     ]),
   });
   const cpuAfter = agent.cpuMs();
+  const latencyWallMs = performance.now() - latencyStart;
+  const requestsServed = latency.all.requests + clients * warmUpRequestsPerClient;
   const busyStates = await Promise.all(
     busyIds.map(async (id) => ((await (await fetch(`${agent.url}/v1/jobs/${id}`, { headers: auth })).json()) as JobBody).status),
   );
@@ -179,9 +186,9 @@ try {
     api_requests_per_second: latency.requests_per_second,
     // CPU the agent's main thread spent per request during the latency run (its other threads are the workers'):
     // unlike latency, this hardly depends on the machine's other load.
-    api_main_thread_cpu_ms_per_request: Math.round(((cpuAfter.mainThread - cpuBefore.mainThread) / latency.all.requests) * 1000) / 1000,
+    api_main_thread_cpu_ms_per_request: Math.round(((cpuAfter.mainThread - cpuBefore.mainThread) / requestsServed) * 1000) / 1000,
     // Cores the worker threads used meanwhile (1 worker should use at most 1).
-    worker_cores_during_latency_run: Math.round(((cpuAfter.otherThreads - cpuBefore.otherThreads) / latency.elapsed_ms) * 100) / 100,
+    worker_cores_during_latency_run: Math.round(((cpuAfter.otherThreads - cpuBefore.otherThreads) / latencyWallMs) * 100) / 100,
     load_avg_1m: { start: round1(loadAtStart), end: round1(os.loadavg()[0]) },
     workers_busy_after_latency_run: busyStates.filter((s) => s === 'running' || s === 'queued').length,
   };
@@ -217,7 +224,7 @@ if (args.json) {
     `| images/hour, plain loop in one process (the limit) | ${r.direct_images_per_hour} | |`,
     `| ratio API / loop | ${r.ratio} | ≥ 0.9 |`,
     `| peak RSS of the agent | ${r.rss_mb} MB | ≤ 1536 MB |`,
-    `| p99 /v1/health + /v1/jobs/:id, ${clients} clients, workers busy (${r.api_requests} requests, ${r.api_requests_per_second}/s) | ${r.api_p99_ms} ms | ≤ 50 ms |`,
+    `| p99 /v1/health + /v1/jobs/:id, ${clients} clients, workers busy (${r.api_requests} requests after ${clients * Number(args['warm-up-requests-per-client'])} unmeasured, ${r.api_requests_per_second}/s) | ${r.api_p99_ms} ms | ≤ 50 ms |`,
     `| same requests: p50 / p95 / max | ${r.api_p50_ms} / ${r.api_p95_ms} / ${r.api_max_ms} ms | |`,
     `| agent main-thread CPU per request; cores the workers used meanwhile | ${r.api_main_thread_cpu_ms_per_request} ms; ${r.worker_cores_during_latency_run} | |`,
     `| p99 /v1/health alone / /v1/jobs/:id alone | ${r.health_p99_ms} / ${r.job_status_p99_ms} ms | |`,

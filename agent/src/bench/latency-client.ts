@@ -15,6 +15,8 @@ export interface LatencyPlan {
   paths: Array<{ name: string; path: string }>;
   clients: number;
   requestsPerClient: number;
+  /** Requests each client sends first, unmeasured: a running agent has compiled its hot paths long since. */
+  warmUpRequestsPerClient?: number;
 }
 
 export interface LatencyFigures {
@@ -55,6 +57,12 @@ export async function measureLatency(plan: LatencyPlan): Promise<LatencyReport> 
       });
       req.on('error', reject);
     });
+  const warmUp = plan.warmUpRequestsPerClient ?? 0;
+  await Promise.all(
+    Array.from({ length: plan.clients }, async (_, c) => {
+      for (let i = 0; i < warmUp; i++) await get(plan.url + plan.paths[(i + c) % plan.paths.length].path);
+    }),
+  );
   const byName: Record<string, number[]> = Object.fromEntries(plan.paths.map((p) => [p.name, []]));
   const all: number[] = [];
   const started = performance.now();
