@@ -19,6 +19,8 @@ export interface BenchAgents {
 export interface BenchmarkServiceOptions {
   agents: BenchAgents;
   runs: BenchmarkRepository;
+  /** The console's audit log: who ran a benchmark on which agent (it loads that agent for a while). */
+  audit?: { record(action: string, targetId: string | null, detail?: Record<string, unknown>): void };
   now?: () => Date;
 }
 
@@ -72,6 +74,7 @@ export class BenchmarkService {
     };
     this.operations.set(running.op.operationId, running);
     this.forgetOld();
+    this.options.audit?.record('benchmark.started', agent.id, { agentName: agent.name, ...normalised });
     this.emit(running, 'running');
     void this.run(running, client, normalised);
     return this.view(running);

@@ -107,6 +107,8 @@ describe('benchmarks on a real built-in agent', () => {
     const ops = await call<BenchmarkOperation[]>(core, 'benchmarks:operations', {});
     expect(ops.map((o) => o.operationId)).toEqual([second.operationId, started.operationId]);
     expect(await call<BenchmarkRun[]>(core, 'benchmarks:history', {})).toHaveLength(1);
+    const audit = await call<Array<{ action: string; targetId: string }>>(core, 'audit:list', { targetId: 'local' });
+    expect(audit.filter((e) => e.action === 'benchmark.started')).toHaveLength(2);
   });
 
   it('a token without the admin scope is refused with AGENT_FORBIDDEN', async () => {

@@ -17,10 +17,18 @@ export interface FaceAgents {
   resolve(agentId: string): Promise<{ client: FaceSearchPort }>;
 }
 
+/** Naming people is an operator action worth a record (the console's audit log). */
+export interface FacesAudit {
+  record(action: string, targetId: string | null, detail?: Record<string, unknown>): void;
+}
+
 type Located = Omit<FaceMatch, 'similarity'>;
 
 export class FacesService {
-  constructor(private readonly agents: FaceAgents) {}
+  constructor(
+    private readonly agents: FaceAgents,
+    private readonly audit?: FacesAudit,
+  ) {}
 
   async similar(agentId: string, faceId: string, limit: number): Promise<SimilarFacesResult> {
     const { client } = await this.agents.resolve(agentId);
@@ -58,7 +66,9 @@ export class FacesService {
   async name(agentId: string, personId: string, name: string | null): Promise<Person> {
     const { client } = await this.agents.resolve(agentId);
     const cleaned = name?.trim() ? name.trim() : null;
-    return client.namePerson(personId, cleaned).catch(notFoundAs('PERSON_NOT_FOUND', `agent "${agentId}" has no person ${personId}`));
+    const person = await client.namePerson(personId, cleaned).catch(notFoundAs('PERSON_NOT_FOUND', `agent "${agentId}" has no person ${personId}`));
+    this.audit?.record('person.named', agentId, { personId, name: cleaned });
+    return person;
   }
 
   /** Adds each face's source media, asking the agent once per job. */

@@ -98,6 +98,10 @@ describe('faces on a real built-in agent', () => {
     expect(detail.faces.every((f) => f.source.fileName === 'messi5.jpg')).toBe(true);
     expect(await call<Person>(core, 'faces:name-person', { personId: messi.id, name: 'Leo' })).toMatchObject({ name: 'Leo' });
     expect(await call<Person>(core, 'faces:name-person', { personId: messi.id, name: '   ' })).toMatchObject({ name: null });
+    const audit = await call<Array<{ action: string; targetId: string; detail: Record<string, unknown> }>>(core, 'audit:list', {});
+    expect(audit.filter((e) => e.action === 'person.named').map((e) => [e.targetId, e.detail.name])).toEqual(
+      expect.arrayContaining([['local', 'Lionel Messi'], ['local', 'Leo'], ['local', null]]),
+    );
   });
 
   it('unknown faces and persons get their own codes', async () => {
