@@ -161,6 +161,10 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   on('deploy:agent', (i: { serverId: string; image: string; version: string; source: ImageSource }) => deploy.deploy(i));
   on('deploy:rollback', (i: { serverId: string }) => deploy.rollback(i.serverId));
   on('deploy:restart', (i: { serverId: string }) => deploy.restart(i.serverId));
+  on('deploy:set-registry-credentials', async (i: { name: string; serveraddress: string; username: string; password: string }) => {
+    await deploy.setRegistryCredentials(i);
+    return { ok: true };
+  });
   on('deploy:cancel', (i: { operationId: string }) => ({ canceled: provision.cancel(i.operationId) }));
   on('deploy:containers', async (i: { serverId: string }) => ({ containers: await deploy.containers(i.serverId) }));
   on('deploy:logs', async (i: { serverId: string; containerId?: string; tail: number }) => ({ text: await deploy.logs(i.serverId, i.containerId, i.tail) }));

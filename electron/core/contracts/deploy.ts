@@ -102,7 +102,19 @@ export const cancelDeployMethod = defineInvoke('deploy:cancel', {
   output: z.object({ canceled: z.boolean() }),
 });
 
+/** Registry credentials for `source: { kind: 'registry', credentialName }`; stored in the vault only. */
+export const setRegistryCredentialsMethod = defineInvoke('deploy:set-registry-credentials', {
+  input: z.object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+    serveraddress: z.string().min(1).max(253),
+    username: z.string().min(1),
+    password: z.string().min(1),
+  }),
+  output: z.object({ ok: z.boolean() }),
+});
+
 export const deployContract = {
+  [setRegistryCredentialsMethod.name]: setRegistryCredentialsMethod,
   [getDeploySettingsMethod.name]: getDeploySettingsMethod,
   [setDeploySettingsMethod.name]: setDeploySettingsMethod,
   [cancelDeployMethod.name]: cancelDeployMethod,

@@ -3,10 +3,11 @@
 // operations hold the per-server lock, fail with stable codes and leave audit entries. The Docker and SSH
 // side runs in electron/core/deploy/deploy-console.fleet.test.ts.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consoleMethods } from '../api.js';
@@ -61,10 +62,10 @@ describe('deploy through the console contract', () => {
     const c = makeCore();
     const methods = Object.keys(consoleMethods).filter((m) => /^(deploy|ssl):/.test(m));
     expect(methods.sort()).toEqual(
-      ['deploy:agent', 'deploy:cancel', 'deploy:containers', 'deploy:get-settings', 'deploy:logs', 'deploy:restart', 'deploy:rollback', 'deploy:set-settings', 'deploy:stats', 'ssl:enable', 'ssl:status'].sort(),
+      ['deploy:agent', 'deploy:cancel', 'deploy:containers', 'deploy:get-settings', 'deploy:logs', 'deploy:restart', 'deploy:rollback', 'deploy:set-registry-credentials', 'deploy:set-settings', 'deploy:stats', 'ssl:enable', 'ssl:status'].sort(),
     );
     for (const m of methods) {
-      const r = await c.invoke(m, { serverId: randomUUID(), operationId: 'x', image: 'a', version: '1', domain: 'a.example.org', email: 'a@example.org', settings });
+      const r = await c.invoke(m, { serverId: randomUUID(), operationId: 'x', image: 'a', version: '1', domain: 'a.example.org', email: 'a@example.org', settings, name: 'n', serveraddress: 's', username: 'u', password: 'p' });
       expect(r, m).not.toMatchObject({ error: { code: 'UNKNOWN_METHOD' } });
     }
   });
@@ -159,6 +160,44 @@ describe('deploy through the console contract', () => {
       }
     } finally {
       holder.kill('SIGKILL');
+    }
+  });
+
+  it('registry credentials go to the vault only: not the store file, not the audit log', async () => {
+    const c = makeCore();
+    const password = 'registry-pw-7f3a9c21d4';
+    expect(await c.invoke('deploy:set-registry-credentials', { name: 'ghcr', serveraddress: 'ghcr.io', username: 'ops', password })).toEqual({ ok: true, data: { ok: true } });
+    expect(JSON.parse((await c.vault.get('registry:credentials:ghcr'))!)).toEqual({ serveraddress: 'ghcr.io', username: 'ops', password });
+    expect(c.audit.list().find((e) => e.action === 'registry.credentials-saved')?.detail).toEqual({ name: 'ghcr', serveraddress: 'ghcr.io', username: 'ops' });
+    c.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(join(dir, 'console.db')).toString('latin1')).not.toContain(password);
+    expect(await c.invoke('deploy:set-registry-credentials', { name: 'bad name', serveraddress: 'x', username: 'u', password: 'p' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('deploy:cancel ends a running operation as canceled and frees the server', async () => {
+    const c = makeCore();
+    // An "SSH server" that accepts and never speaks: the operation sits in its connect until canceled.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const serverId = await addUnreachableServer(c);
+      c.db.prepare('UPDATE servers SET port = ? WHERE id = ?').run((silent.address() as { port: number }).port, serverId);
+      await c.invoke('deploy:set-settings', { serverId, settings });
+      const { operationId } = (await c.invoke('deploy:rollback', { serverId }) as { data: { operationId: string } }).data;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await c.invoke('deploy:cancel', { operationId })).toEqual({ ok: true, data: { canceled: true } });
+      const last = await settled(c, operationId);
+      expect(last).toMatchObject({ phase: 'canceled', done: true, error: { code: 'CANCELED', message: 'Rollback canceled.' } });
+      expect(c.provision.status(operationId).status).toBe('canceled');
+      expect(c.audit.list({ targetId: serverId }).map((e) => e.action)).toContain('rollback.canceled');
+      expect(await c.invoke('deploy:cancel', { operationId })).toEqual({ ok: true, data: { canceled: false } });
+      // The lock went with it: the next operation starts.
+      const next = await c.invoke('deploy:restart', { serverId });
+      expect(next.ok).toBe(true);
+      c.provision.cancel((next as { data: { operationId: string } }).data.operationId);
+      await c.provision.settled((next as { data: { operationId: string } }).data.operationId);
+    } finally {
+      silent.close();
     }
   });
 

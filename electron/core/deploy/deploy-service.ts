@@ -68,6 +68,12 @@ export class DeployService {
     return saved;
   }
 
+  /** Saved to the vault only; the audit entry names the registry, never the secret. */
+  async setRegistryCredentials(c: { name: string; serveraddress: string; username: string; password: string }): Promise<void> {
+    await this.deps.vault.set(registryCredentialSecret(c.name), JSON.stringify({ serveraddress: c.serveraddress, username: c.username, password: c.password }));
+    this.deps.audit.record('registry.credentials-saved', null, { name: c.name, serveraddress: c.serveraddress, username: c.username });
+  }
+
   private requireSettings(serverId: string): DeploySettings {
     this.deps.fleet.requireServer(serverId);
     const s = this.deps.settings.get(serverId);
