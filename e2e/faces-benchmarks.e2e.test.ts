@@ -92,4 +92,39 @@ describe.skipIf(chromiumMissing)('Faces and Benchmarks in a real browser (skippe
     await expect(page.getByRole('table', { name: 'benchmark history' }).getByRole('row').count()).resolves.toBe(2);
     await saveScreenshot(page, 'benchmarks');
   });
+  it('read-only console: benchmarks are listed, running and naming are refused in the UI and at the API', async () => {
+    const readOnly = await startConsole({ readOnly: true, localAgent: false });
+    const viewer = await launchChromium();
+    try {
+      const { page } = viewer;
+      await page.goto(readOnly.url);
+      await page.getByRole('button', { name: 'Benchmarks', exact: true }).click();
+      await page.getByText(/read-only: you can compare stored benchmarks/).waitFor();
+      await expect(page.getByRole('form', { name: 'run a benchmark' }).getByRole('button').isDisabled()).resolves.toBe(true);
+      await saveScreenshot(page, 'benchmarks-read-only');
+      const answers = await page.evaluate(async (token) => {
+        const call = async (method: string, body: unknown) => {
+          const res = await fetch(`/api/invoke/${method}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          return { status: res.status, body: (await res.json()) as { ok: boolean; error?: { code: string } } };
+        };
+        return {
+          start: await call('benchmarks:start', { agentId: 'local' }),
+          name: await call('faces:name-person', { personId: 'p1', name: 'x' }),
+          history: await call('benchmarks:history', {}),
+        };
+      }, readOnly.token);
+      for (const refused of [answers.start, answers.name]) {
+        expect(refused.status).toBe(403);
+        expect(refused.body.error?.code).toBe('READ_ONLY');
+      }
+      expect(answers.history.body).toEqual({ ok: true, data: [] });
+    } finally {
+      await viewer.close();
+      await readOnly.stop();
+    }
+  });
 });
