@@ -51,7 +51,8 @@ async function fetchIntoPart(req: DownloadRequest, part: string): Promise<void> 
     res = await fetch(req.source, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: req.signal, redirect: 'follow' });
   } catch (err) {
     if (req.signal?.aborted) throw new AgentError('CANCELED');
-    throw new AgentError('MODEL_DOWNLOAD_FAILED', `${name}: ${(err as Error).message}`);
+    const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
+    throw new AgentError('MODEL_DOWNLOAD_FAILED', `${name}: cannot reach ${req.source} (${cause ?? (err as Error).message}); check the network or the mirror (MEDIAFLEET_MODEL_MIRROR)`);
   }
   if (res.status === 416 && have > 0) return; // we already hold every byte; the checksum decides
   if (!res.ok || !res.body) throw new AgentError('MODEL_DOWNLOAD_FAILED', `${name}: HTTP ${res.status} from ${req.source}`);

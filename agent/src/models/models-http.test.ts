@@ -103,6 +103,7 @@ beforeAll(async () => {
   await writeManifest(manifests, 'resumable', { sha256: servedSha, size: servedSize });
   await writeManifest(manifests, 'cancelable', { sha256: servedSha, size: servedSize });
   await writeManifest(manifests, 'unpinned', {});
+  await writeManifest(manifests, 'waited', { sha256: servedSha, size: servedSize });
   await writeManifest(manifests, 'unreachable', { url: `http://127.0.0.1:${await closedPort()}/${servedName}`, sha256: servedSha });
   // The agent's model manager is configured from the environment, like a real deployment's.
   process.env.MEDIAFLEET_MODEL_MANIFESTS = manifests;
@@ -129,7 +130,15 @@ describe('/v1/models', () => {
     expect(byId.get('unpinned')).toMatchObject({ installed: false, pinned: false });
   });
 
+  it('with ?wait=1 answers 200 once the model is installed', async () => {
+    const res = await api(t.url, t.tokens.admin, 'POST', '/v1/models/waited/pull?wait=1', {});
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ model: 'waited', phase: 'succeeded', receivedBytes: servedSize, totalBytes: servedSize });
+    expect(await sha256OfFile(cacheFile('waited'))).toBe(servedSha);
+  });
+
   it('lets only admin tokens change models: read and submit tokens get 403, no token 401', async () => {
+    const requestsBefore = ranges.length;
     for (const [method, route, body] of [
       ['POST', '/v1/models/pinned/pull', {}],
       ['POST', '/v1/models/verify', {}],
@@ -142,7 +151,7 @@ describe('/v1/models', () => {
       }
       expect((await api(t.url, undefined, method, route, body)).status).toBe(401);
     }
-    expect(ranges).toHaveLength(0);
+    expect(ranges).toHaveLength(requestsBefore);
   });
 
   it('pulls a model with progress over SSE, checks its sha256 and installs it', async () => {
@@ -187,6 +196,10 @@ describe('/v1/models', () => {
     expect(last).toMatchObject({ phase: 'failed', error: { code: 'MODEL_CHECKSUM_MISMATCH' } });
     expect(existsSync(cacheFile('wrong-sha'))).toBe(false);
     expect(existsSync(`${cacheFile('wrong-sha')}.part`)).toBe(false);
+    // Waiting for the outcome turns the mismatch into the HTTP error itself.
+    const waited = await api(t.url, t.tokens.admin, 'POST', '/v1/models/wrong-sha/pull?wait=1', {});
+    expect({ status: waited.status, code: waited.body.error.code }).toEqual({ status: 503, code: 'MODEL_CHECKSUM_MISMATCH' });
+    expect(existsSync(cacheFile('wrong-sha'))).toBe(false);
     const listed = (await api(t.url, t.tokens.read, 'GET', '/v1/models')).body.models.find((m: { id: string }) => m.id === 'wrong-sha');
     expect(listed.installed).toBe(false);
   });
@@ -266,6 +279,9 @@ describe('/v1/models', () => {
     const bare = await api(t.url, t.tokens.admin, 'POST', '/v1/models/unreachable/pull');
     expect(bare.status, JSON.stringify(bare.body)).toBe(202);
     expect((await followPull('unreachable', t.tokens.admin)).at(-1)).toMatchObject({ phase: 'failed', error: { code: 'MODEL_DOWNLOAD_FAILED' } });
+    const waited = await api(t.url, t.tokens.admin, 'POST', '/v1/models/unreachable/pull?wait=1');
+    expect({ status: waited.status, code: waited.body.error.code }).toEqual({ status: 503, code: 'MODEL_DOWNLOAD_FAILED' });
+    expect(waited.body.error.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/);
   });
 
   it('documents the model routes in the OpenAPI document', async () => {

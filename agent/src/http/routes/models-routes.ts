@@ -2,7 +2,7 @@
 // (admin scope: models are shared by every tenant on the agent). Handlers only map to ModelManager/ModelPulls.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AgentError } from '../../errors.js';
+import { AgentError, errorCodes, type ErrorCode } from '../../errors.js';
 import type { InstalledModel } from '../../jobs/analyzer-port.js';
 import { defaultModelManager, type ModelManager, type ModelStatus } from '../../models/model-manager.js';
 import { ModelPulls, PullAlreadyRunning, type PullState } from '../../models/model-pulls.js';
@@ -53,6 +53,7 @@ const ModelEntry = z.object({
 });
 
 const ModelIdParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a model id').max(100) });
+const PullQuery = z.object({ wait: z.enum(['0', '1']).optional() });
 // A POST without a body (fastify passes null) is a plain pull / a verify of everything.
 const PullBody = z
   .object({ allowUnpinned: z.boolean().default(false) })
@@ -154,20 +155,27 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
         schema: {
           summary: 'Start pulling a model into the cache',
           description:
-            'Answers 202 with the pull state; follow it at `GET /v1/models/:id/pull` or `/v1/models/:id/pull/events` (SSE). A partial download left by an interrupted or canceled pull is resumed. The sha256 is checked before the file is moved into the cache; a mismatch ends the pull with MODEL_CHECKSUM_MISMATCH and discards the download. Files without a pinned sha256 need `allowUnpinned`.',
+            'Answers 202 with the pull state (with `?wait=1`: 200 once installed, or the failure as an error); follow it at `GET /v1/models/:id/pull` or `/v1/models/:id/pull/events` (SSE). A partial download left by an interrupted or canceled pull is resumed. The sha256 is checked before the file is moved into the cache; a mismatch ends the pull with MODEL_CHECKSUM_MISMATCH and discards the download. Files without a pinned sha256 need `allowUnpinned`.',
           params: ModelIdParams,
+          querystring: PullQuery,
           body: PullBody,
-          response: { 202: PullStateView, 404: ErrorBody, 409: ErrorBody },
+          response: { 200: PullStateView, 202: PullStateView, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
         },
       },
       async (request, reply) => {
+        let state: PullState;
         try {
-          const state = await pulls.start(request.params.id, { allowUnpinned: request.body.allowUnpinned });
-          return reply.status(202).send(state);
+          state = await pulls.start(request.params.id, { allowUnpinned: request.body.allowUnpinned });
         } catch (err) {
           if (err instanceof PullAlreadyRunning) return reply.status(409).send(conflict(err.state));
           throw err;
         }
+        if (request.query.wait !== '1') return reply.status(202).send(state);
+        // `?wait=1`: answer once the pull has ended, its failure as the HTTP error it is (e.g. 503 MODEL_CHECKSUM_MISMATCH).
+        const done = await pulls.whenDone(request.params.id);
+        if (done.phase === 'succeeded') return reply.status(200).send(done);
+        const code: ErrorCode = done.error && done.error.code in errorCodes ? (done.error.code as ErrorCode) : 'INTERNAL';
+        throw new AgentError(code, done.error?.message);
       },
     );
 
