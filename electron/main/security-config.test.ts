@@ -38,6 +38,10 @@ describe('Content-Security-Policy', () => {
     expect(csp).not.toContain('*');
   });
 
+  it('allows stylesheets only from the app itself: no inline <style> or style attributes', () => {
+    expect(directives.get('style-src')).toEqual(["'self'"]);
+  });
+
   it('falls back to self and forbids plugins, base rewriting, form posts and framing', () => {
     expect(directives.get('default-src')).toEqual(["'self'"]);
     expect(directives.get('object-src')).toEqual(["'none'"]);

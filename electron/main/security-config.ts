@@ -4,8 +4,9 @@
 export const contentSecurityPolicy = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
-  // xterm.js and React set element styles through the CSSOM, which a style-src without 'unsafe-inline'
-  // still allows; <style> injection stays blocked.
+  // Stylesheets only from the app's own bundle. React sets element styles through the CSSOM, which a
+  // style-src without 'unsafe-inline' still allows; <style> elements and style="" attributes stay blocked.
+  // The terminal uses xterm.js's canvas renderer for that reason (its DOM renderer injects <style>).
   'style-src': ["'self'"],
   'img-src': ["'self'", 'data:', 'blob:'],
   'media-src': ["'self'", 'blob:'],

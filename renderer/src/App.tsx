@@ -1,5 +1,6 @@
 // The console's frame: navigation on the left, the open view on the right, one event subscription that
 // feeds live analysis progress into the UI store.
+import './zod-jitless.js'; // first: before any contract module creates a zod schema
 import { useEffect } from 'react';
 import type { AnalysisSubmission } from '../../electron/core/contracts/analyze.js';
 import { useConsole, useReadOnly } from './api/console-context.js';

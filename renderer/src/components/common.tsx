@@ -29,6 +29,14 @@ export function adviceFor(code: string): string {
       return 'Check that it is running and reachable, then retry.';
     case 'CANCELED':
       return 'It was stopped on request; start it again when ready.';
+    case 'DEPLOY_SETTINGS_MISSING':
+      return "Save the server's deploy settings (domain, agent image, version) in its Deploy panel first.";
+    case 'DOCKER_UNREACHABLE':
+      return 'Provision the server (it installs Docker), then retry.';
+    case 'AGENT_NOT_RUNNING':
+      return 'Deploy the agent on this server first.';
+    case 'CERT_RETRY_LATER':
+      return 'The certificate authority limits requests: try again after the time shown.';
     case 'AGENT_UNSUPPORTED_MEDIA':
     case 'AGENT_BAD_REQUEST':
       return 'Check that the file is an image, video or audio file that is not damaged.';

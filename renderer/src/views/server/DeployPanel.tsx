@@ -137,8 +137,9 @@ export function DeployPanel({ serverId }: { serverId: string }) {
       )}
       {readOnly ? (
         <p className="muted">Read-only console: deploying, rolling back and restarting are turned off.</p>
-      ) : (
-        <form className="form" aria-label="deploy the agent" onSubmit={submit} noValidate>
+      ) : !saved ? null : (
+        <form className="form deploy-form" aria-label="deploy the agent" onSubmit={submit} noValidate>
+          <h4>Deploy or upgrade</h4>
           <div className="form-grid two">
             <FormField label="Image" error={touched && errors.image}>
               {(props) => <input {...props} value={image} onChange={(e) => setForm({ ...form, image: e.target.value })} placeholder="mediafleet/agent" />}

@@ -103,7 +103,7 @@ describe('Deploy panel', () => {
   it('checks the version against the contract before sending anything', async () => {
     const { transport } = deployFake();
     renderWith(<DeployPanel serverId={serverId} />, transport);
-    fireEvent.change(screen.getByLabelText('Version'), { target: { value: 'not a version!' } });
+    fireEvent.change(await screen.findByLabelText('Version'), { target: { value: 'not a version!' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
     expect(await screen.findByText(/Invalid string/i)).toBeTruthy();
     expect(transport.callsOf('deploy:agent')).toHaveLength(0);
@@ -112,7 +112,7 @@ describe('Deploy panel', () => {
   it('deploys by SSH transfer, shows live progress and log, and cancels the running operation', async () => {
     const { transport } = deployFake();
     renderWith(<DeployPanel serverId={serverId} />, transport);
-    fireEvent.change(screen.getByLabelText('Version'), { target: { value: '0.3.0' } });
+    fireEvent.change(await screen.findByLabelText('Version'), { target: { value: '0.3.0' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
     const op = await screen.findByRole('group', { name: 'Deploy operation' });
     expect(transport.callsOf('deploy:agent')).toEqual([{ serverId, image: 'mediafleet/agent', version: '0.3.0', source: { kind: 'transfer' } }]);
@@ -135,7 +135,7 @@ describe('Deploy panel', () => {
   it('shows why a deploy failed: the failed step and the error event', async () => {
     const { transport, finish } = deployFake();
     renderWith(<DeployPanel serverId={serverId} />, transport);
-    fireEvent.change(screen.getByLabelText('Version'), { target: { value: '0.3.0' } });
+    fireEvent.change(await screen.findByLabelText('Version'), { target: { value: '0.3.0' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
     const op = await screen.findByRole('group', { name: 'Deploy operation' });
     finish('failed');
@@ -219,8 +219,8 @@ describe('Deploy panel', () => {
   it('the registry source sends the credential name', async () => {
     const { transport } = deployFake();
     renderWith(<DeployPanel serverId={serverId} />, transport);
-    fireEvent.change(screen.getByLabelText('Image'), { target: { value: 'registry.example/mf/agent' } });
-    fireEvent.change(screen.getByLabelText('Version'), { target: { value: '1.0.0' } });
+    fireEvent.change(await screen.findByLabelText('Image'), { target: { value: 'registry.example/mf/agent' } });
+    fireEvent.change(await screen.findByLabelText('Version'), { target: { value: '1.0.0' } });
     fireEvent.click(screen.getByLabelText('The server pulls it from a registry'));
     fireEvent.change(screen.getByLabelText(/Registry credential/), { target: { value: 'ghcr' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
