@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { OcrSection } from '../../contracts/result-document.js';
 import { downscaleToFit, encodePng, padImage, type DecodedImage } from '../../media/decode-image.js';
 import { guessLanguageTag, polygonToBox } from './ocr-box.js';
-import { installFastPpOcrInput } from './ppocr-fast-input.js';
+import { installFastPpOcrInput, RgbaPixels, rgbToPaddedRgba } from './ppocr-fast-input.js';
 
 const require = createRequire(import.meta.url);
 
@@ -52,11 +52,12 @@ export async function recognizeWithPpOcr(image: DecodedImage): Promise<OcrSectio
   const { image: reduced, scale } = await downscaleToFit(image, MAX_SIDE);
   // Pad (white, right/bottom) to multiples of 32 ourselves: the library would otherwise letterbox-resize the
   // image, and its boxes would no longer be in our pixel coordinates.
-  const padded = await padImage(reduced, roundUp(reduced.width), roundUp(reduced.height));
-  const png = await encodePng(padded);
-  // ocr-common types the input as a path, but hands it straight to sharp(), which takes an encoded buffer too;
-  // this way it sees exactly the decoded, EXIF-rotated pixels the other analyses saw.
-  const run = () => ocr.detect(png as unknown as string);
+  // ocr-common types the input as a path. It takes our decoded, EXIF-rotated pixels (the ones the other analyses
+  // saw) directly when the shortcut in ppocr-fast-input.ts is installed, else a PNG of them, which it hands to sharp().
+  const input = (await installFastPpOcrInput())
+    ? new RgbaPixels(rgbToPaddedRgba(reduced, roundUp(reduced.width), roundUp(reduced.height)))
+    : await encodePng(await padImage(reduced, roundUp(reduced.width), roundUp(reduced.height)));
+  const run = () => ocr.detect(input as unknown as string);
   const result = queue.then(run, run);
   queue = result.catch(() => undefined);
   const raw = await result;

@@ -1,12 +1,17 @@
-// Speeds up @gutenye/ocr-common's conversion of an image to the models' input, which cost as much CPU as the
+// Two shortcuts into @gutenye/ocr-node's input path, each giving the models exactly the values they got before.
+//
+// 1. The image goes in as decoded pixels. The library only opens files (sharp(path)); handing it a PNG meant
+//    encoding the decoded image and decoding it again, about 75 ms of CPU on a 768x608 photo. Its ImageRaw.open
+//    now also takes RGBA pixels, which rgbToPaddedRgba prepares (white padding, opaque alpha, as before).
+// 2. Its conversion of an image to the models' input cost as much CPU as the
 // detector and recogniser themselves (a profile of the worker: 4.3 s in imageToInput against 4.2 s in
 // onnxruntime). The library pushes every channel value onto plain arrays, spreads them into a fourth one and
 // lets the model copy that into a Float32Array; this writes the same planar BGR float32 values into one
 // Float32Array. The library's own `Float32Array.from(data)` then copies it once, at memcpy speed.
 //
-// ModelBase is not among the package's exports, so it is reached by its file; Detection and Recognition import that
-// same file, so patching its prototype changes what they run. If a new version of the library moves it, the patch
-// is skipped and OCR runs as before (same results, slower).
+// ImageRaw and ModelBase are not among the packages' exports, so they are reached by their files; the library imports
+// those same files, so patching them changes what it runs. If a new version of the library moves them, the patches
+// are skipped (installFastPpOcrInput says so) and OCR takes the PNG path as before: same results, slower.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,17 +49,53 @@ export function rgbaToPlanarBgr(image: RgbaImage, { mean = [0, 0, 0], std = [1, 
   return { data: out, width: image.width, height: image.height };
 }
 
-let patched: Promise<{ original: ImageToInput } | undefined> | undefined;
+/** RGB pixels → RGBA (alpha 255) padded right and bottom with white to `width` x `height`. */
+export function rgbToPaddedRgba(image: { data: Uint8Array; width: number; height: number }, width: number, height: number): RgbaImage & { data: Uint8Array } {
+  const out = new Uint8Array(width * height * 4).fill(255);
+  const { data } = image;
+  for (let y = 0; y < image.height; y++) {
+    let i = y * image.width * 3;
+    let o = y * width * 4;
+    for (let x = 0; x < image.width; x++, i += 3, o += 4) {
+      out[o] = data[i];
+      out[o + 1] = data[i + 1];
+      out[o + 2] = data[i + 2];
+    }
+  }
+  return { data: out, width, height };
+}
 
-/** Installs rgbaToPlanarBgr as ModelBase.prototype.imageToInput; returns the library's original, or undefined. */
-export function installFastPpOcrInput(): Promise<{ original: ImageToInput } | undefined> {
+/** Marks pixels handed to the library's ImageRaw.open in place of a path. */
+export class RgbaPixels {
+  constructor(readonly image: RgbaImage) {}
+}
+
+type ImageRawClass = { open(input: unknown): Promise<unknown>; new (data: RgbaImage): unknown };
+
+export interface InstalledPatches {
+  /** The library's own imageToInput, kept for the test that compares both. */
+  original: ImageToInput;
+}
+
+let patched: Promise<InstalledPatches | undefined> | undefined;
+
+async function importLibraryFile<T>(packageName: string, ...path: string[]): Promise<T> {
+  return (await import(pathToFileURL(join(dirname(require.resolve(packageName)), ...path)).href)) as T;
+}
+
+/** Installs both shortcuts once; undefined when the library's files are not where they were (nothing patched). */
+export function installFastPpOcrInput(): Promise<InstalledPatches | undefined> {
   patched ??= (async () => {
     try {
-      const modelBasePath = join(dirname(require.resolve('@gutenye/ocr-common')), 'models', 'ModelBase.js');
-      const { ModelBase } = (await import(pathToFileURL(modelBasePath).href)) as { ModelBase?: { prototype: { imageToInput?: ImageToInput } } };
+      const { ModelBase } = await importLibraryFile<{ ModelBase?: { prototype: { imageToInput?: ImageToInput } } }>('@gutenye/ocr-common', 'models', 'ModelBase.js');
+      const { ImageRaw } = await importLibraryFile<{ ImageRaw?: ImageRawClass }>('@gutenye/ocr-node', 'ImageRaw.js');
       const original = ModelBase?.prototype.imageToInput;
-      if (typeof original !== 'function') return undefined;
+      const originalOpen = ImageRaw?.open;
+      if (typeof original !== 'function' || typeof originalOpen !== 'function') return undefined;
       ModelBase!.prototype.imageToInput = rgbaToPlanarBgr;
+      ImageRaw!.open = async function open(input: unknown) {
+        return input instanceof RgbaPixels ? new ImageRaw!(input.image) : originalOpen.call(ImageRaw, input);
+      };
       return { original };
     } catch {
       return undefined;
