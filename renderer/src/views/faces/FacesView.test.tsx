@@ -142,6 +142,7 @@ describe('Faces view', () => {
         'benchmarks:agents': agents,
         'faces:persons': () => [{ id: 'p1', name: 'Ada', faceCount: 3, createdAt: '2026-11-24T11:00:00.000Z' }],
         'faces:similar': (i: { faceId: string }) => similar(i.faceId),
+        'agents:local-status': () => ({ state: 'running', url: 'http://127.0.0.1:1', message: null }),
       },
       { readOnly: true },
     );
@@ -209,5 +210,18 @@ describe('Faces view', () => {
     // The searched face came from this session's file (job-2): its tile is cut out of it.
     const searched = await screen.findByRole('region', { name: 'similar faces' });
     expect(searched.querySelector('.face-crop img')?.getAttribute('src')).toBe('blob:team');
+  });
+  it('read-only with the built-in agent stopped: says so instead of starting it to list persons', async () => {
+    const transport = contractFakeTransport(
+      {
+        'benchmarks:agents': agents,
+        'faces:persons': () => [],
+        'agents:local-status': () => ({ state: 'stopped', url: null, message: null }),
+      },
+      { readOnly: true },
+    );
+    renderWith(<FacesView />, transport);
+    expect(await screen.findByText("This computer's agent is not running")).toBeTruthy();
+    expect(transport.callsOf('faces:persons')).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // the agent clustered.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import { analysisResult } from '../../../../electron/core/contracts/analyze.js';
+import { analysisResult, localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
 import { listBenchAgents } from '../../../../electron/core/contracts/benchmarks.js';
 import { listPersons, namePerson, personFaces, searchSimilarFaces, type Person } from '../../../../electron/core/contracts/faces.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
@@ -308,13 +308,23 @@ function PersonFaces({ person, agentId }: { person: Person; agentId: string }) {
 
 function PersonsList({ agentId }: { agentId: string }) {
   const client = useConsole();
+  const readOnly = useReadOnly();
   const [open, setOpen] = useState<string | null>(null);
-  const persons = useQuery({ queryKey: ['faces-persons', agentId], queryFn: () => client.invoke(listPersons, { agentId }) });
+  // A read-only console does not start the built-in agent (it loads models); asking for its persons would.
+  const local = useQuery({ queryKey: ['local-agent'], queryFn: () => client.invoke(localAgentStatus, {}), enabled: readOnly && agentId === 'local' });
+  const localStopped = readOnly && agentId === 'local' && local.data !== undefined && local.data.state !== 'running';
+  const persons = useQuery({
+    queryKey: ['faces-persons', agentId],
+    queryFn: () => client.invoke(listPersons, { agentId }),
+    enabled: !(readOnly && agentId === 'local') || local.data?.state === 'running',
+  });
   return (
     <section className="card persons" aria-label="persons">
       <h2 className="section-title">Persons</h2>
       <p className="muted">The agent groups faces that look alike into persons. Give them names; names show on every match.</p>
-      {persons.error ? (
+      {localStopped ? (
+        <EmptyState title="This computer's agent is not running">A read-only console does not start it. Choose a server&apos;s agent above, or ask an operator.</EmptyState>
+      ) : persons.error ? (
         <ErrorNotice error={asErrorInfo(persons.error)} onRetry={() => void persons.refetch()} />
       ) : !persons.data ? (
         <ProgressBar value={null} label="loading persons" />
