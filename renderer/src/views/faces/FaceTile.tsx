@@ -53,7 +53,9 @@ export function FaceTile({
   onSearch?: () => void;
   selected?: boolean;
 }) {
-  const src = useLocalMedia(source.jobId);
+  // Video faces come from keyframes, not the file itself: only still images can be cut out here.
+  const local = useLocalMedia(source.jobId);
+  const src = source.mediaKind === 'image' ? local : null;
   const name = source.fileName ?? 'media no longer on the agent';
   const body = (
     <>
