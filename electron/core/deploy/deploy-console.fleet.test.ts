@@ -239,9 +239,21 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     expect(new Date(status.notAfter!).getTime()).toBeGreaterThan(Date.now() + 7 * 86400_000);
     expect(status.attempts.map((a) => a.ok)).toEqual([true]);
     expect(status.nextAttemptAt).toBeNull();
-    // Plain HTTP now redirects to HTTPS, and the renewal is scheduled (cron: the VPS runs no systemd).
+    // Plain HTTP now redirects to HTTPS (also /v1/health from outside), and the renewal is scheduled (cron:
+    // the VPS runs no systemd).
     expect((await get(`http://${vps.address}/v1/health`)).status).toBe(301);
     expect(vps.exec('cat /etc/cron.d/mediafleet-cert-renew')).toContain('certbot renew --webroot');
+
+    // With HTTPS on, provisioning again renders the TLS site from the settings and keeps the running agent
+    // (its health check through nginx still works from the server itself), and a restart is health-gated.
+    const containersBefore = data<{ containers: { id: string; running: boolean }[] }>(await core.invoke('deploy:containers', { serverId })).containers;
+    const again = await timed('provisionAfterTls', () => runOperation('provision:start', { serverId }));
+    expect(again.run.status, JSON.stringify(again.events.slice(-5))).toBe('succeeded');
+    expect(again.run.steps.filter((s) => s.status === 'applied').map((s) => s.stepId)).toEqual(['deploy.upload-bundle']);
+    expect(data<{ containers: { id: string; running: boolean }[] }>(await core.invoke('deploy:containers', { serverId })).containers).toEqual(containersBefore);
+    const restarted = await timed('restart', () => runOperation('deploy:restart', { serverId }));
+    expect(restarted.run.status, JSON.stringify(restarted.events.slice(-5))).toBe('succeeded');
+    expect((await servedCertificate(vps.address, rootPem)).authorized).toBe(true);
 
     // nginx's workers can no longer read the webroot: the CA gets 403 for the challenge file.
     vps.exec('chmod 0700 /srv/mediafleet/acme');
