@@ -4,12 +4,16 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AgentError, toErrorInfo, type ErrorCode } from '../errors.js';
 import { loadAnalyzers, normaliseProgress } from './analyzer-port.js';
+import { niceCurrentThread } from './thread-priority.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const send = (message: FromWorker): void => port.postMessage(message);
 const running = new Map<string, AbortController>();
+
+// Below the HTTP thread's priority (default nice 5, MEDIAFLEET_WORKER_NICE): requests are short and come first.
+niceCurrentThread(Number(process.env.MEDIAFLEET_WORKER_NICE ?? 5));
 
 const analyzersReady = (async () => {
   // libvips (sharp) runs each image operation on as many threads as there are cores. A worker is one job at a
