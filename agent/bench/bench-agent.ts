@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     clients: { type: 'string', default: '50' },
     'requests-per-client': { type: 'string', default: '20' },
-    'warm-up-requests-per-client': { type: 'string', default: '5' },
+    'warm-up-requests-per-client': { type: 'string', default: '20' },
     images: { type: 'string', default: loadConfig().benchImagesDir },
   },
 });
