@@ -1,22 +1,26 @@
-// `npm run bench:media [-- --json] [--no-video] [--keyframe-fps N]`: speed of the audio/video side on this machine.
+// `npm run bench:media [-- --json] [--no-video] [--keyframe-fps N] [--sphinx-sweep]`: speed of the audio/video
+// side on this machine. --sphinx-sweep instead compares PocketSphinx search settings (speed and WER) and exits.
 //  - ASR: audio seconds per wall second for every engine available (PocketSphinx; whisper.cpp per installed
-//    model, or the test model from ../shared/models), next to the engine's own CLI on the same files;
+//    model, or the test model from ../shared/models), next to the engine's own CLI on the same files; for
+//    PocketSphinx also audio seconds per CPU second (one core's speed) of the agent and of pocketsphinx_continuous;
 //  - VAD: Silero on sherpa-onnx over the same audio;
 //  - video: seconds of vtest.avi analysed per wall second at 1 keyframe/s with every image analysis.
 // Logs go to stderr; the table (or one JSON object with --json) to stdout.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeAudioVideo } from '../src/analyzers/av/analyze-av.js';
-import { createPocketsphinxEngine } from '../src/analyzers/transcribe/pocketsphinx-engine.js';
+import { createPocketsphinxEngine, pocketsphinxRuntimeInUse, releasePocketsphinxDecoders } from '../src/analyzers/transcribe/pocketsphinx-engine.js';
 import { createWhisperCppEngine, releaseWhisperContexts } from '../src/analyzers/transcribe/whisper-cpp-engine.js';
 import { detectSpeech } from '../src/analyzers/vad/detect-speech.js';
-import { decodeAudioForSpeech, type DecodedAudio } from '../src/media/av/decode-audio.js';
+import { decodeAudioForSpeech, toPcm16, type DecodedAudio } from '../src/media/av/decode-audio.js';
 import { defaultModelManager, ModelManager } from '../src/models/model-manager.js';
 import { defaultManifestsDir } from '../src/models/model-manifest.js';
-import { findPocketsphinx, pocketsphinxArgs } from '../src/runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { normaliseWords, wordErrorRate } from '../src/analyzers/transcribe/word-error-rate.js';
+import { findPocketsphinx, pocketsphinxArgs, pocketsphinxModelArgs, pocketsphinxTuningArgs } from '../src/runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { PocketsphinxDecoder, toPocketsphinxUtterances } from '../src/runtimes/pocketsphinx/pocketsphinx-library.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,6 +29,7 @@ const { values: args } = parseArgs({
     'keyframe-fps': { type: 'string', default: '1' },
     fixtures: { type: 'string', default: path.resolve('../shared/fixtures') },
     'test-models': { type: 'string', default: path.resolve('../shared/models') },
+    'sphinx-sweep': { type: 'boolean', default: false },
   },
 });
 const log = (...parts: unknown[]): void => console.error('[bench:media]', ...parts);
@@ -38,6 +43,52 @@ const decoded: { file: string; audio: DecodedAudio }[] = [];
 for (const file of wavs) decoded.push({ file, audio: await decodeAudioForSpeech(file, 'wav') });
 const totalAudioSec = decoded.reduce((s, d) => s + d.audio.durationSec, 0);
 log(`${wavs.length} recordings, ${totalAudioSec.toFixed(1)} s of audio`);
+
+/**
+ * PocketSphinx search settings against the defaults over every fixture that has a reference transcript: audio
+ * seconds per CPU second (best of two passes, the models loaded once) and WER pooled over all words.
+ */
+async function sweepPocketsphinxSettings(): Promise<void> {
+  const references = new Map(
+    readFileSync(path.join(audioDir, 'transcripts.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('\t'))
+      .map((l) => l.split('\t') as [string, string]),
+  );
+  const files = decoded.filter((d) => references.has(path.basename(d.file)));
+  const audioSec = files.reduce((s, d) => s + d.audio.durationSec, 0);
+  const install = findPocketsphinx();
+  if (!install) throw new Error('pocketsphinx is not installed');
+  const settings = [[], ['-maxhmmpf', '3000'], ['-topn', '2'], ['-topn', '2', '-maxhmmpf', '5000'], ['-topn', '2', '-maxhmmpf', '3000'], ['-fwdflat', 'no'], ['-ds', '2']];
+  const rows = [];
+  for (const flags of settings) {
+    const decoder = PocketsphinxDecoder.open([...pocketsphinxModelArgs(install), ...flags, '-logfn', '/dev/null']);
+    let bestCpu = Infinity;
+    let hypotheses: string[] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      const cpu = process.cpuUsage();
+      hypotheses = [];
+      for (const d of files) {
+        const utterances = toPocketsphinxUtterances(await decoder.decode(toPcm16(d.audio.samples)), decoder.framesPerSecond);
+        hypotheses.push(utterances.map((u) => u.text).join(' '));
+      }
+      bestCpu = Math.min(bestCpu, cpuSec(cpu));
+    }
+    await decoder.close();
+    let errors = 0;
+    let words = 0;
+    files.forEach((d, i) => {
+      const reference = references.get(path.basename(d.file))!;
+      const n = normaliseWords(reference).length;
+      errors += wordErrorRate(reference, hypotheses[i]) * n;
+      words += n;
+    });
+    const row = { flags: flags.join(' ') || 'defaults', x_per_cpu_second: round2(audioSec / bestCpu), wer_percent: round2((errors / words) * 100) };
+    rows.push(row);
+    log(JSON.stringify(row));
+  }
+  process.stdout.write((args.json ? JSON.stringify({ pocketsphinx_settings: rows }) : rows.map((r) => `${r.flags.padEnd(28)} ${String(r.x_per_cpu_second).padStart(6)}x  WER ${r.wer_percent} %`).join('\n')) + '\n');
+}
 
 /** The test models from ../shared/models go into a scratch cache through the real pull path (mirror). */
 const scratchManager = new ModelManager({
@@ -66,19 +117,51 @@ function runCli(binary: string, argv: string[]): Promise<void> {
   });
 }
 
+/** CPU seconds of this process's waited-for children (Linux /proc: cutime + cstime, in clock ticks of 1/100 s). */
+function childrenCpuSec(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+const cpuSec = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};
+
 const asr: Record<string, number> = {};
 const asrCli: Record<string, number | null> = {};
+/** Audio seconds per CPU second: the speed of one core, which a shared host's load does not distort as much as wall time. */
+const asrPerCore: Record<string, number> = {};
+let pocketsphinxDetail: Record<string, unknown> | undefined;
+
+if (args['sphinx-sweep']) {
+  await sweepPocketsphinxSettings();
+  process.exit(0);
+}
 
 const sphinx = findPocketsphinx();
 if (sphinx) {
+  const runtime = pocketsphinxRuntimeInUse();
   const engine = createPocketsphinxEngine();
+  // The first call loads the models (once per worker in the agent); the figure is the steady state after it.
   let t = performance.now();
+  await engine.transcribe({ ...decoded[0].audio, samples: decoded[0].audio.samples.subarray(0, 1600), durationSec: 0.1 });
+  const loadSec = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage();
+  t = performance.now();
   for (const d of decoded) await engine.transcribe(d.audio);
   asr.pocketsphinx = round2(totalAudioSec / ((performance.now() - t) / 1000));
+  asrPerCore.pocketsphinx = round2(totalAudioSec / cpuSec(cpu));
+  await releasePocketsphinxDecoders();
+  const cliCpuBefore = childrenCpuSec();
   t = performance.now();
   for (const d of decoded) await runCli(sphinx.binary, pocketsphinxArgs(sphinx, d.file));
   asrCli.pocketsphinx = round2(totalAudioSec / ((performance.now() - t) / 1000));
-  log(`pocketsphinx: agent ${asr.pocketsphinx}x, pocketsphinx_continuous by hand ${asrCli.pocketsphinx}x real time`);
+  asrPerCore['pocketsphinx_continuous'] = round2(totalAudioSec / Math.max(0.01, childrenCpuSec() - cliCpuBefore));
+  pocketsphinxDetail = { runtime: runtime.runtime, ...(runtime.reason ? { why_not_library: runtime.reason } : {}), model_load_s: round2(loadSec), flags: pocketsphinxTuningArgs.join(' ') };
+  log(
+    `pocketsphinx (${runtime.runtime}${runtime.reason ? `: ${runtime.reason}` : ''}): agent ${asr.pocketsphinx}x (${asrPerCore.pocketsphinx}x per CPU second), ` +
+      `pocketsphinx_continuous by hand ${asrCli.pocketsphinx}x (${asrPerCore['pocketsphinx_continuous']}x per CPU second) real time; model load ${loadSec.toFixed(2)} s`,
+  );
 } else {
   log('pocketsphinx: not installed');
 }
@@ -138,6 +221,8 @@ if (!args['no-video']) {
 const report = {
   asr,
   asr_cli: asrCli,
+  asr_per_cpu_second: asrPerCore,
+  pocketsphinx: pocketsphinxDetail,
   vad_x_realtime: vadXRealtime,
   video_x_realtime: videoXRealtime,
   video: videoDetail,
@@ -149,8 +234,12 @@ if (args.json) {
   process.stdout.write(JSON.stringify(report) + '\n');
 } else {
   const lines = [
-    'engine                               agent xRT   own CLI xRT',
-    ...Object.keys(asr).map((k) => `${k.padEnd(36)} ${String(asr[k]).padStart(9)}   ${String(asrCli[k] ?? 'n/a').padStart(11)}`),
+    'engine                               agent xRT   own CLI xRT   (per CPU second: agent / CLI)',
+    ...Object.keys(asr).map(
+      (k) =>
+        `${k.padEnd(36)} ${String(asr[k]).padStart(9)}   ${String(asrCli[k] ?? 'n/a').padStart(11)}` +
+        (k === 'pocketsphinx' ? `   (${asrPerCore.pocketsphinx} / ${asrPerCore['pocketsphinx_continuous']})` : ''),
+    ),
     `VAD (silero, sherpa-onnx)            ${String(vadXRealtime ?? 'n/a').padStart(9)}`,
     `video vtest.avi @ ${args['keyframe-fps']} keyframe/s         ${String(videoXRealtime ?? 'skipped').padStart(9)}`,
     `(${report.cpus} CPUs, load average ${report.loadavg_1m} when done)`,

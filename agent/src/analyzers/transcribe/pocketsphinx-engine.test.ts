@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudioForSpeech } from '../../media/av/decode-audio.js';
-import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { findPocketsphinx, pocketsphinxTuningArgs } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
 import { AgentError } from '../../errors.js';
 import { createPocketsphinxEngine, pocketsphinxRuntimeInUse, releasePocketsphinxDecoders } from './pocketsphinx-engine.js';
 import { toSrt, toVtt } from './subtitles.js';
@@ -20,10 +20,10 @@ const references = new Map(
     .map((l) => l.split('\t') as [string, string]),
 );
 
-/** The engine's own tool, run by hand with its defaults: the hypothesis lines joined. */
+/** The engine's own tool, run by hand with the agent's search settings: the hypothesis lines joined. */
 async function pocketsphinxByHand(file: string): Promise<string> {
   const { spawn } = await import('node:child_process');
-  const child = spawn('pocketsphinx_continuous', ['-infile', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('pocketsphinx_continuous', ['-infile', file, ...pocketsphinxTuningArgs], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   await new Promise((resolve) => child.on('close', resolve));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { TranscriptSection } from '../../contracts/result-document.js';
 import { AgentError } from '../../errors.js';
 import { encodeWavPcm16, toPcm16, type DecodedAudio } from '../../media/av/decode-audio.js';
-import { findPocketsphinx, pocketsphinxModelArgs, runPocketsphinx, type PocketsphinxInstall, type PocketsphinxUtterance } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { findPocketsphinx, pocketsphinxDecoderArgs, runPocketsphinx, type PocketsphinxInstall, type PocketsphinxUtterance } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
 import { loadPocketsphinxLibrary, PocketsphinxDecoder, toPocketsphinxUtterances } from '../../runtimes/pocketsphinx/pocketsphinx-library.js';
 import type { AsrEngine, EngineAvailability, TranscribeOptions } from './asr-engine.js';
 
@@ -34,7 +34,7 @@ export function utterancesToTranscript(utterances: PocketsphinxUtterance[]): Tra
 const decoders = new Map<string, PocketsphinxDecoder>();
 
 function sharedDecoder(install: PocketsphinxInstall): PocketsphinxDecoder {
-  const args = [...pocketsphinxModelArgs(install), '-logfn', '/dev/null'];
+  const args = [...pocketsphinxDecoderArgs(install), '-logfn', '/dev/null'];
   const key = args.join('\0');
   let decoder = decoders.get(key);
   if (!decoder) {

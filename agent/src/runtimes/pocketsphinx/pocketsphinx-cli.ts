@@ -72,8 +72,28 @@ export function pocketsphinxModelArgs(install: PocketsphinxInstall): string[] {
   return ['-hmm', path.join(install.modelDir, 'en-us'), '-lm', path.join(install.modelDir, 'en-us.lm.bin'), '-dict', path.join(install.modelDir, 'cmudict-en-us.dict')];
 }
 
+/**
+ * Search settings the agent uses instead of the defaults, for speed (issue 3: ≥ 4× real time). With the model
+ * load gone, the default search decodes about 2× real time per core; measured over all fixtures in
+ * ../shared/fixtures/audio (audio seconds per CPU second on a loaded host, WER pooled over all words):
+ *   defaults                       1.7×  WER 46.0 %
+ *   -maxhmmpf 3000                 4.3×  WER 48.3 %
+ *   -topn 2 -maxhmmpf 5000         4.5×  WER 43.7 %
+ *   -topn 2 -maxhmmpf 3000         4.8×  WER 42.5 %   ← used
+ *   -topn 3 -maxhmmpf 3000         4.8×  WER 49.4 %
+ *   -fwdflat no                    (WER 49.4 %), narrower -beam/-pbeam/-wbeam (WER 59.8 %), -ds 2 (WER 51.7 %): not used.
+ * -maxhmmpf caps the active HMMs per frame (default 30000), -topn the Gaussians scored per codebook (default 4);
+ * both are documented pocketsphinx search options. `npm run bench:media -- --sphinx-sweep` reruns the comparison.
+ */
+export const pocketsphinxTuningArgs: readonly string[] = ['-topn', '2', '-maxhmmpf', '3000'];
+
+/** Model and search options, the same for the in-process decoder and the CLI. */
+export function pocketsphinxDecoderArgs(install: PocketsphinxInstall): string[] {
+  return [...pocketsphinxModelArgs(install), ...pocketsphinxTuningArgs];
+}
+
 export function pocketsphinxArgs(install: PocketsphinxInstall, wavPath: string): string[] {
-  return ['-infile', wavPath, '-time', 'yes', ...pocketsphinxModelArgs(install), '-logfn', '/dev/null'];
+  return ['-infile', wavPath, '-time', 'yes', ...pocketsphinxDecoderArgs(install), '-logfn', '/dev/null'];
 }
 
 export async function runPocketsphinx(
