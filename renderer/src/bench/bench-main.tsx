@@ -1,13 +1,18 @@
-// Performance harness for `npm run bench:ui`: the real Jobs table and Fleet grid components, fed with
-// generated data at the sizes the issue names (10,000 jobs; 100 agents refreshed every 5 s). The script
-// drives this page in Chromium and reads window.__bench.
+// Performance harness for `npm run bench:ui`: the real Jobs view (fed by an in-page console that answers
+// analyze:list with 10,000 jobs and can push 'analyze' progress events like running files do) and the real
+// Fleet grid (100 agents refreshed every 5 s). The script drives this page in Chromium and reads window.__bench.
+import '../zod-jitless.js'; // first: the page runs under the same strict CSP as the app
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { AnalysisSubmission } from '../../../electron/core/contracts/analyze.js';
 import type { HealthState } from '../../../electron/core/contracts/health.js';
+import { ConsoleClient } from '../api/client.js';
+import { ConsoleProvider } from '../api/console-context.js';
+import type { ConsoleEvent, ConsoleTransport } from '../api/transport.js';
 import { fleetCardRenders } from '../views/fleet/FleetCard.js';
 import { FleetGrid } from '../views/fleet/FleetGrid.js';
-import { JobsTable } from '../views/jobs/JobsTable.js';
+import { JobsView } from '../views/jobs/JobsView.js';
 import '../styles.css';
 
 const stages = ['done', 'done', 'done', 'failed', 'running', 'queued', 'canceled'] as const;
@@ -49,7 +54,14 @@ function makeAgent(i: number, tick: number): HealthState {
 
 declare global {
   interface Window {
-    __bench: { ready: boolean; tick: number; renders: () => Record<string, number>; changedPerTick: number };
+    __bench: {
+      ready: boolean;
+      tick: number;
+      renders: () => Record<string, number>;
+      changedPerTick: number;
+      /** Starts pushing `perSecond` progress events for running jobs (as the console does); returns a stop function. */
+      startProgressEvents?: (perSecond: number) => () => void;
+    };
   }
 }
 
@@ -58,10 +70,61 @@ const scenario = params.get('scenario') ?? 'jobs';
 const changedPerTick = Number(params.get('changed') ?? 10);
 const intervalMs = Number(params.get('interval') ?? 5000);
 
+/** The console as the Jobs view sees it: analyze:list answers with the generated jobs (as JSON, like the wire). */
+function benchConsole(jobs: AnalysisSubmission[]): ConsoleClient {
+  const listeners = new Set<(event: ConsoleEvent) => void>();
+  const transport: ConsoleTransport = {
+    kind: 'http',
+    readOnly: false,
+    async invoke(method) {
+      if (method === 'analyze:list') return { ok: true, data: JSON.parse(JSON.stringify(jobs)) as unknown };
+      return { ok: false, error: { code: 'NOT_IMPLEMENTED', message: `${method} is not part of the bench` } };
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    uploadFile: () => Promise.reject(new Error('no uploads in the bench')),
+  };
+  window.__bench.startProgressEvents = (perSecond) => {
+    const running = jobs.filter((j) => j.stage === 'running').slice(0, 50);
+    let n = 0;
+    const timer = setInterval(() => {
+      const job = running[n++ % running.length];
+      const payload: AnalysisSubmission = { ...job, progress: (n % 100) / 100, agentStage: `frame ${n}` };
+      for (const l of listeners) l({ channel: 'analyze', payload });
+    }, 1000 / perSecond);
+    return () => clearInterval(timer);
+  };
+  return new ConsoleClient(transport);
+}
+
 function JobsBench() {
   const [jobs] = useState(() => makeJobs(Number(params.get('jobs') ?? 10_000)));
-  useEffect(() => void (window.__bench.ready = true), []);
-  return <JobsTable jobs={jobs} readOnly={false} onRetry={() => undefined} onCancel={() => undefined} />;
+  const [client] = useState(() => benchConsole(jobs));
+  const [queryClient] = useState(() => new QueryClient());
+  return (
+    <QueryClientProvider client={queryClient}>
+      <ConsoleProvider client={client}>
+        <JobsReady />
+        <JobsView />
+      </ConsoleProvider>
+    </QueryClientProvider>
+  );
+}
+
+/** Ready once the table's rows are on screen. */
+function JobsReady() {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.querySelector('.jobs-row')) {
+        window.__bench.ready = true;
+        clearInterval(timer);
+      }
+    }, 20);
+    return () => clearInterval(timer);
+  }, []);
+  return null;
 }
 
 function FleetBench() {
