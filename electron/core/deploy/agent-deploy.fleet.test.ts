@@ -62,7 +62,8 @@ describe.skipIf(!ready)(ready ? title : `${title} (skipped: needs root, dockerd,
     );
     await nginx.start();
     const envFilePath = join(work, 'agent.env');
-    writeFileSync(envFilePath, 'MEDIAFLEET_LOG_LEVEL=info\nMEDIAFLEET_WORKERS=1\n', { mode: 0o600 });
+    // No model warm-up: the health gates wait for the HTTP side only, which keeps the suite short.
+    writeFileSync(envFilePath, 'MEDIAFLEET_LOG_LEVEL=info\nMEDIAFLEET_WORKERS=1\nMEDIAFLEET_WARMUP=none\n', { mode: 0o600 });
     cfg = {
       ports: [18481, 18482],
       nginx: { upstreamPath, testCommand: nginx.commands.test, reloadCommand: nginx.commands.reload, publicPort },
