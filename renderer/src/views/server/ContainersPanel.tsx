@@ -88,7 +88,8 @@ export function ContainersPanel({ serverId }: { serverId: string }) {
   const containers = useQuery({
     queryKey: ['deploy-containers', serverId],
     queryFn: () => client.invoke(listAgentContainersMethod, { serverId }),
-    refetchInterval: 10_000,
+    // Each look opens an SSH channel to the server's Docker socket: after an error, wait for Refresh/Retry.
+    refetchInterval: (q) => (q.state.error ? false : 10_000),
     retry: false,
   });
   const list = containers.data?.containers ?? [];
