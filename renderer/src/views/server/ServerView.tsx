@@ -178,7 +178,7 @@ export function ServerView() {
         <div className="server-grid">
           <PreflightPanel serverId={server.id} />
           <ProvisionPanel serverId={server.id} />
-          <ContainersPanel serverId={server.id} />
+          <ContainersPanel key={`containers-${server.id}`} serverId={server.id} />
           <DeployPanel key={`deploy-${server.id}`} serverId={server.id} />
           <HttpsPanel key={`https-${server.id}`} serverId={server.id} />
           <TerminalPanel target={server.id} />
