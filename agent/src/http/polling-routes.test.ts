@@ -2,7 +2,7 @@
 // schemas (and so the OpenAPI document) promise, with no field more or less. Real agent, trivial test worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from '../../test/support/test-agent.js';
-import { ErrorBody, Health, JobView } from './schemas.js';
+import { ErrorBody, Health, JobView, toJobView } from './schemas.js';
 
 describe('polling routes', () => {
   let t: TestAgent;
@@ -21,6 +21,9 @@ describe('polling routes', () => {
     expect(done.headers.get('content-type')).toMatch(/^application\/json/);
     expect(done.body.result.media.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JobView.parse(done.body)).toEqual(done.body);
+    // The stored result JSON is spliced in unparsed: the body must equal the parsed job's view.
+    const parsed = toJobView(t.agent.services.queue.get('acme', id)!);
+    expect(done.body).toEqual(JSON.parse(JSON.stringify(parsed)));
   });
 
   it('keeps the error shape on GET /v1/jobs/:id for an unknown or foreign id', async () => {

@@ -72,6 +72,15 @@ export function toJobView(job: JobRecord, withResult = true): JobView {
   };
 }
 
+/**
+ * The JobView of a job as JSON text, with its stored result JSON (already checked against ResultDocument when the
+ * job finished) spliced in as is: the same document toJobView gives, without parsing and re-serializing it.
+ */
+export function jobViewJson(job: JobRecord, resultJson: string | null): string {
+  const view = JSON.stringify(toJobView({ ...job, result: undefined }));
+  return resultJson === null ? view : `${view.slice(0, -1)},"result":${resultJson}}`;
+}
+
 export const JobIdParams = z.object({ id: z.string().min(1).max(100) });
 
 export const ListJobsQuery = z.object({

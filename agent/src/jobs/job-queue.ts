@@ -130,6 +130,11 @@ export class JobQueue {
     return this.jobs.getForTenant(tenant, id);
   }
 
+  /** The job with its result as stored JSON text, for status polls (see JobsRepository.getForTenantWithResultJson). */
+  getWithResultJson(tenant: string, id: string): { job: JobRecord; resultJson: string | null } | undefined {
+    return this.jobs.getForTenantWithResultJson(tenant, id);
+  }
+
   list(tenant: string, opts: { limit: number; beforeSeq?: number; status?: JobStatus }): JobRecord[] {
     return this.jobs.listForTenant(tenant, opts);
   }

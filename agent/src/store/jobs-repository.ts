@@ -162,6 +162,16 @@ export class JobsRepository {
     return job && job.tenant === tenant ? job : undefined;
   }
 
+  /**
+   * Like getForTenant, but the result stays the JSON text it is stored as (`result` is undefined): a status poll
+   * sends it on unchanged, instead of parsing and re-serializing tens of kilobytes per request.
+   */
+  getForTenantWithResultJson(tenant: string, id: string): { job: JobRecord; resultJson: string | null } | undefined {
+    const row = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!row || row.tenant !== tenant) return undefined;
+    return { job: toRecord({ ...row, result: null }), resultJson: row.result };
+  }
+
   /** Newest first; `beforeSeq` is the cursor (the last seq of the previous page). */
   listForTenant(tenant: string, opts: { limit: number; beforeSeq?: number; status?: JobStatus }): JobRecord[] {
     const rows = this.sql(

@@ -7,7 +7,7 @@ import { principalOf } from '../auth.js';
 import { plainJsonSerializerCompiler, pollingRouteLogLevel } from '../polling-routes.js';
 import type { AgentServices } from '../services.js';
 import { discardUpload, receiveUpload, refuseOversizedRequest } from '../upload.js';
-import { ErrorBody, JobAccepted, JobIdParams, JobList, JobView, ListJobsQuery, SubmitFields, toJobView } from '../schemas.js';
+import { ErrorBody, JobAccepted, JobIdParams, JobList, JobView, jobViewJson, ListJobsQuery, SubmitFields, toJobView } from '../schemas.js';
 
 export function parseSubmitFields(fields: Record<string, string>): SubmitFields {
   const parsed = SubmitFields.safeParse(fields);
@@ -75,10 +75,11 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
         logLevel: pollingRouteLogLevel(config.logLevel),
         schema: { summary: 'A job with its result', params: JobIdParams, response: { 200: JobView, 404: ErrorBody } },
       },
-      async (request) => {
-        const job = queue.get(principalOf(request).tenant, request.params.id);
-        if (!job) throw new AgentError('NOT_FOUND', `no job ${request.params.id}`);
-        return toJobView(job);
+      async (request, reply) => {
+        const found = queue.getWithResultJson(principalOf(request).tenant, request.params.id);
+        if (!found) throw new AgentError('NOT_FOUND', `no job ${request.params.id}`);
+        // Fastify sends a JSON string body as it is; the type provider only knows the object form of JobView.
+        return reply.type('application/json').send(jobViewJson(found.job, found.resultJson) as unknown as JobView);
       },
     );
 
