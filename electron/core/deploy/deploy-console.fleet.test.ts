@@ -3,8 +3,9 @@
 // the VPS's namespaces, so containers on the host network listen on the VPS's loopback) and the VPS's own
 // Debian nginx. `provision:start` runs the whole plan twice: the first run creates the service user, installs
 // the firewall, uploads the bundle, starts nginx and the agent, and registers it; the second changes nothing.
-// Then deploy:containers/logs/stats/agent/rollback through the contract, and ssl:enable against Pebble, whose
-// validation reaches the VPS's nginx on port 80 through the VPS's firewall.
+// Then deploy:containers/logs/stats/agent/rollback through the contract, a deploy that pulls from a private
+// registry (Debian docker-registry, htpasswd auth) with credentials from the vault, and ssl:enable against
+// Pebble, whose validation reaches the VPS's nginx on port 80 through the VPS's firewall.
 //
 // What is not exercised: the image transfer step (the agent image is built in the VPS's engine, which is also
 // the console's "local" engine here, so the step finds it present; electron/core/deploy/agent-deploy.fleet.test.ts
@@ -26,6 +27,8 @@ import { buildAgentImage } from './agent-image.js';
 import { healthTokenSecret } from './provision-steps.js';
 import { canRunDocker, dockerCliBinary, importNodeBaseImage, type TestDockerEngine } from './testing/docker-engine.js';
 import { startDockerEngineInVps } from './testing/docker-in-vps.js';
+import { registryBinary, startDockerRegistry, type DockerRegistry } from './testing/docker-registry.js';
+import { freeLoopbackPort } from '../testing/free-loopback-port.js';
 import { nginxBinary } from './testing/nginx-instance.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -33,11 +36,13 @@ const unavailable =
   harnessUnavailableReason() ??
   (!canRunDocker ? 'needs root and dockerd (Debian docker.io)' : null) ??
   (!nginxBinary ? 'needs Debian nginx' : null) ??
-  (!pebbleBinary || !challtestsrvBinary ? 'needs Debian pebble' : null);
+  (!pebbleBinary || !challtestsrvBinary ? 'needs Debian pebble' : null) ??
+  (!registryBinary ? 'needs Debian docker-registry' : null);
 const VPS_INDEX = 7;
 const domain = 'agent.mediafleet.test';
 const v1 = { image: 'mediafleet/agent:console-test-1', version: '0.9.0-console.1' };
 const v2 = { image: 'mediafleet/agent:console-test-2', version: '0.9.0-console.2' };
+const registryUser = { username: 'deployer', password: 'registry-test-pw-5c1e' };
 
 function data<T>(r: Envelope<unknown>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -73,6 +78,7 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
   let vps: SimulatedVps;
   let engine: TestDockerEngine;
   let pebble: PebbleServer;
+  let registry: DockerRegistry;
   let core: ConsoleCore;
   let serverId: string;
   const timings: Record<string, number> = {};
@@ -109,7 +115,10 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mf-deploy-console-'));
     vps = await startSimulatedVps({ index: VPS_INDEX });
-    engine = await timed('engine', () => startDockerEngineInVps(vps));
+    // Pebble and the registry listen on the console side of the VPS's veth.
+    const consoleSide = vps.address.replace(/\d+$/, (n) => String(Number(n) - 1));
+    registry = await startDockerRegistry({ host: consoleSide, port: await freeLoopbackPort(), ...registryUser });
+    engine = await timed('engine', () => startDockerEngineInVps(vps, { insecureRegistries: [registry.address] }));
     await timed('baseImage', () => importNodeBaseImage(engine.docker));
     const context = prepareAgentBuildContext({ repoRoot, outDir: join(dir, 'context'), flavor: 'cpu', values: { domain, agentVersion: v1.version, agentImage: v1.image } });
     await timed('build', () => buildAgentImage(`unix://${engine.socketPath}`, context.dir, v1.image, { dockerCli: dockerCliBinary }));
@@ -117,8 +126,7 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     // The "next release": the same build under another tag and version, enough for upgrade and rollback.
     await engine.docker.getImage(v1.image).tag({ repo: 'mediafleet/agent', tag: 'console-test-2' });
 
-    // Pebble listens on the console side of the VPS's veth and resolves every name to the VPS.
-    const consoleSide = vps.address.replace(/\d+$/, (n) => String(Number(n) - 1));
+    // Pebble resolves every name to the VPS.
     pebble = await startPebble({ httpPort: 80, listenHost: consoleSide, resolveTo: vps.address });
 
     const keys = ssh2.utils.generateKeyPairSync('ed25519');
@@ -140,6 +148,7 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     await core?.close();
     await pebble?.stop();
     await engine?.stop();
+    await registry?.stop();
     // nginx started by provisioning runs inside the VPS; its master dies with the namespace's processes.
     try {
       vps?.exec('[ -s /run/nginx.pid ] && kill $(cat /run/nginx.pid) || true');
@@ -224,6 +233,35 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     const actions = core.audit.list({ targetId: serverId }).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['deploy.started', 'deploy.succeeded', 'rollback.started', 'rollback.succeeded']));
   }, 900_000);
+
+  it('deploy:agent from a private registry: the server pulls with credentials kept in the vault', async () => {
+    const v3 = { image: `${registry.address}/mediafleet/agent:console-test-3`, version: '0.9.0-console.3' };
+    // Publish the build to the registry, then drop the name on the server so the deploy has to pull it.
+    const [repo, tag] = [v3.image.slice(0, v3.image.lastIndexOf(':')), 'console-test-3'];
+    await engine.docker.getImage(v1.image).tag({ repo, tag });
+    const auth = { ...registryUser, serveraddress: registry.address };
+    await timed('push', async () => {
+      const stream = await engine.docker.getImage(v3.image).push({ authconfig: auth });
+      await new Promise<void>((res, rej) =>
+        engine.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => (err ? rej(err) : out.find((m) => m.error) ? rej(new Error(out.find((m) => m.error)!.error)) : res())),
+      );
+    });
+    await engine.docker.getImage(v3.image).remove();
+
+    const missing = await runOperation('deploy:agent', { serverId, ...v3, source: { kind: 'registry', credentialName: 'nowhere' } });
+    expect(missing.last.error?.code).toBe('REGISTRY_CREDENTIAL_MISSING');
+
+    data(await core.invoke('deploy:set-registry-credentials', { name: 'test-registry', ...auth }));
+    const pulled = await timed('registryDeploy', () => runOperation('deploy:agent', { serverId, ...v3, source: { kind: 'registry', credentialName: 'test-registry' } }));
+    expect(pulled.run.status, JSON.stringify(pulled.events.slice(-5))).toBe('succeeded');
+    expect(pulled.events.some((e) => /Pulling|Pull complete|Already exists|Downloaded newer image/i.test(e.line ?? ''))).toBe(true);
+    const { containers } = data<{ containers: { image: string; version: string; running: boolean }[] }>(await core.invoke('deploy:containers', { serverId }));
+    expect(containers.filter((c) => c.running).map((c) => [c.image, c.version])).toEqual([[v3.image, v3.version]]);
+    expect((await healthFromOutside()).status).toBe(200);
+    core.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(JSON.stringify(core.provision.eventsSince(pulled.operationId))).not.toContain(registryUser.password);
+    expect(JSON.stringify(core.audit.list({ limit: 1000 }))).not.toContain(registryUser.password);
+  }, 600_000);
 
   it('ssl:enable issues a certificate from Pebble; a failing challenge keeps it, says why in ssl:status, and holds back retries across a restart', async () => {
     const rootPem = await pebble.issuingRootPem();

@@ -12,7 +12,12 @@ import Docker from 'dockerode';
 import type { SimulatedVps } from '../../testing/simulated-vps.js';
 import { dockerdBinary, type TestDockerEngine } from './docker-engine.js';
 
-export async function startDockerEngineInVps(vps: SimulatedVps, dataRoot = `/var/tmp/mediafleet-vps${vps.index}-dockerd`): Promise<TestDockerEngine> {
+export async function startDockerEngineInVps(
+  vps: SimulatedVps,
+  opts: { insecureRegistries?: string[]; dataRoot?: string } = {},
+): Promise<TestDockerEngine> {
+  const dataRoot = opts.dataRoot ?? `/var/tmp/mediafleet-vps${vps.index}-dockerd`;
+  const registries = (opts.insecureRegistries ?? []).map((r) => `--insecure-registry ${r} `).join('');
   if (!dockerdBinary) throw new Error('dockerd is not installed (Debian package docker.io)');
   const socketPath = join(vps.root, 'run/docker.sock');
   const pidFile = join(vps.root, 'run/docker.pid');
@@ -23,7 +28,7 @@ export async function startDockerEngineInVps(vps: SimulatedVps, dataRoot = `/var
   // Backgrounded inside the host's namespaces; it keeps them alive after the launching shell exits.
   vps.exec(
     `${cgroupMountScript()} && nohup ${dockerdBinary} --data-root ${dataRoot} --exec-root /run/docker --pidfile /run/docker.pid ` +
-      '--host unix:///run/docker.sock --storage-driver=vfs --iptables=false --ip-masq=false --bridge=none ' +
+      `--host unix:///run/docker.sock --storage-driver=vfs --iptables=false --ip-masq=false --bridge=none ${registries}` +
       `--containerd-namespace mediafleet-vps --containerd-plugins-namespace mediafleet-vps-plugins >${log} 2>&1 </dev/null &`,
   );
   const docker = new Docker({ socketPath });
