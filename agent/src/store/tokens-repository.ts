@@ -45,35 +45,44 @@ function toRecord(row: TokenRow): TokenRecord {
 
 /** How long a verified token is trusted without asking the database again. */
 export const VERIFIED_TOKEN_TTL_MS = 5_000;
+/** How often the cache asks SQLite whether another process wrote (a query costs about as much as a token check). */
+export const OTHER_WRITERS_CHECK_MS = 250;
 const MAX_CACHED_TOKENS = 1_000;
 
 /**
  * Tokens that verified recently, keyed by the sha256 of the whole bearer string (never the string itself), so a
  * hit needs one hash and no query. A revoke in this process evicts at once; a write by another process (the
  * `token revoke` CLI on the same file) changes SQLite's `data_version`, which empties the cache before the next
- * lookup. A lookup by hash leaks nothing through timing: an attacker cannot steer a secret's sha256.
+ * lookup, at most OTHER_WRITERS_CHECK_MS later. A lookup by hash leaks nothing through timing: an attacker cannot steer a
+ * secret's sha256.
  */
 class VerifiedTokenCache {
   private readonly entries = new Map<string, { record: TokenRecord; until: number }>();
   private seenDataVersion: number;
+  private checkedDataVersionAt: number;
   private readonly readDataVersion: () => number;
 
   constructor(db: Db, private readonly now: () => number) {
     const statement = db.prepare('PRAGMA data_version').pluck();
     this.readDataVersion = () => statement.get() as number;
     this.seenDataVersion = this.readDataVersion();
+    this.checkedDataVersionAt = now();
   }
 
   get(key: string): TokenRecord | undefined {
-    const dataVersion = this.readDataVersion();
-    if (dataVersion !== this.seenDataVersion) {
-      this.entries.clear();
-      this.seenDataVersion = dataVersion;
-      return undefined;
+    const now = this.now();
+    if (now - this.checkedDataVersionAt >= OTHER_WRITERS_CHECK_MS || now < this.checkedDataVersionAt) {
+      this.checkedDataVersionAt = now;
+      const dataVersion = this.readDataVersion();
+      if (dataVersion !== this.seenDataVersion) {
+        this.entries.clear();
+        this.seenDataVersion = dataVersion;
+        return undefined;
+      }
     }
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.until <= this.now()) {
+    if (entry.until <= now) {
       this.entries.delete(key);
       return undefined;
     }

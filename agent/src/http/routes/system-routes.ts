@@ -11,6 +11,13 @@ import type { AgentServices } from '../services.js';
 export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): FastifyPluginAsyncZod =>
   async function systemRoutes(app) {
     const { queue, jobs, config } = services;
+    // Health is polled hard (dashboards, load balancers); a queued count up to 100 ms old saves it a query each time.
+    let queued = { at: -Infinity, count: 0 };
+    const queuedCount = (): number => {
+      const now = performance.now();
+      if (now - queued.at >= 100) queued = { at: now, count: jobs.countQueued() };
+      return queued.count;
+    };
 
     app.get(
       '/v1/health',
@@ -27,7 +34,7 @@ export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): Fa
       },
       async (request, reply) => {
         const { status, ready } = services.readiness();
-        const body: z.infer<typeof Health> = { status, live: true, ready, queue: { queued: jobs.countQueued(), running: queue.runningCount, workers: queue.capacity } };
+        const body: z.infer<typeof Health> = { status, live: true, ready, queue: { queued: queuedCount(), running: queue.runningCount, workers: queue.capacity } };
         return reply.status(request.query.ready === '1' && !ready ? 503 : 200).send(body);
       },
     );
