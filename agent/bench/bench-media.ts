@@ -146,17 +146,26 @@ if (sphinx) {
   let t = performance.now();
   await engine.transcribe({ ...decoded[0].audio, samples: decoded[0].audio.samples.subarray(0, 1600), durationSec: 0.1 });
   const loadSec = (performance.now() - t) / 1000;
-  const cpu = process.cpuUsage();
-  t = performance.now();
-  for (const d of decoded) await engine.transcribe(d.audio);
-  asr.pocketsphinx = round2(totalAudioSec / ((performance.now() - t) / 1000));
-  asrPerCore.pocketsphinx = round2(totalAudioSec / cpuSec(cpu));
+  // Best of two passes each: on a shared host a pass can lose its core for seconds.
+  let best = { wall: Infinity, cpu: Infinity };
+  for (let pass = 0; pass < 2; pass++) {
+    const cpu = process.cpuUsage();
+    t = performance.now();
+    for (const d of decoded) await engine.transcribe(d.audio);
+    best = { wall: Math.min(best.wall, (performance.now() - t) / 1000), cpu: Math.min(best.cpu, cpuSec(cpu)) };
+  }
+  asr.pocketsphinx = round2(totalAudioSec / best.wall);
+  asrPerCore.pocketsphinx = round2(totalAudioSec / best.cpu);
   await releasePocketsphinxDecoders();
-  const cliCpuBefore = childrenCpuSec();
-  t = performance.now();
-  for (const d of decoded) await runCli(sphinx.binary, pocketsphinxArgs(sphinx, d.file));
-  asrCli.pocketsphinx = round2(totalAudioSec / ((performance.now() - t) / 1000));
-  asrPerCore['pocketsphinx_continuous'] = round2(totalAudioSec / Math.max(0.01, childrenCpuSec() - cliCpuBefore));
+  best = { wall: Infinity, cpu: Infinity };
+  for (let pass = 0; pass < 2; pass++) {
+    const cpuBefore = childrenCpuSec();
+    t = performance.now();
+    for (const d of decoded) await runCli(sphinx.binary, pocketsphinxArgs(sphinx, d.file));
+    best = { wall: Math.min(best.wall, (performance.now() - t) / 1000), cpu: Math.min(best.cpu, childrenCpuSec() - cpuBefore) };
+  }
+  asrCli.pocketsphinx = round2(totalAudioSec / best.wall);
+  asrPerCore['pocketsphinx_continuous'] = round2(totalAudioSec / Math.max(0.01, best.cpu));
   pocketsphinxDetail = { runtime: runtime.runtime, ...(runtime.reason ? { why_not_library: runtime.reason } : {}), model_load_s: round2(loadSec), flags: pocketsphinxTuningArgs.join(' ') };
   log(
     `pocketsphinx (${runtime.runtime}${runtime.reason ? `: ${runtime.reason}` : ''}): agent ${asr.pocketsphinx}x (${asrPerCore.pocketsphinx}x per CPU second), ` +
