@@ -218,6 +218,11 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     const up = await timed('upgrade', () => runOperation('deploy:agent', { serverId, ...v2 }));
     expect(up.run.status, JSON.stringify(up.events.slice(-5))).toBe('succeeded');
     expect(up.run.kind).toBe('deploy');
+    // Progress moves inside the one step (start, health, switch), never backwards, and ends at 1.
+    const progress = up.events.map((e) => e.progress ?? 0);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.filter((p) => p > 0 && p < 1).length).toBeGreaterThan(1);
+    expect(up.last).toMatchObject({ phase: 'done', progress: 1 });
     let { containers } = data<{ containers: { version: string; running: boolean; port: number }[] }>(await core.invoke('deploy:containers', { serverId }));
     expect(containers.filter((c) => c.running).map((c) => [c.version, c.port])).toEqual([[v2.version, 18082]]);
     expect(containers.find((c) => c.version === v1.version)?.running).toBe(false);

@@ -27,6 +27,15 @@ import { deployValuesOf, validateDeploySettings, type DeploySettingsRepository }
 import { agentDeployConfig, defaultServerLayout, deployProvisionSteps, healthTokenSecret, stepDeployTarget, type ServerLayout } from './provision-steps.js';
 import { sshDeployTarget } from './ssh-deploy-target.js';
 
+/**
+ * Deployer progress into the operation's events: a fraction (mapped into [from, to] of the step) where the
+ * deployer knows one, else a log line.
+ */
+export function reportTo(ctx: StepContext, p: { progress: number | null; line?: string }, [from, to]: [number, number] = [0, 1]): void {
+  if (p.progress !== null) ctx.progress(from + p.progress * (to - from), p.line);
+  else if (p.line) ctx.log(p.line);
+}
+
 /** Registry credentials live in the vault as JSON {username, password, serveraddress}, under this name. */
 export const registryCredentialSecret = (name: string) => `registry:credentials:${name}`;
 
@@ -106,11 +115,12 @@ export class DeployService {
     this.deps.settings.set(serverId, { ...s, agentImage: release.image, agentVersion: release.version });
   }
 
-  private async bringImage(ctx: StepContext, image: string, source: ImageSource, layout: ServerLayout): Promise<void> {
+  /** Puts the image on the server unless it is there; true when it had to be brought. */
+  private async bringImage(ctx: StepContext, image: string, source: ImageSource, layout: ServerLayout): Promise<boolean> {
     const target = stepDeployTarget(ctx, layout);
     if (await target.docker.getImage(image).inspect().then(() => true, () => false)) {
       ctx.log(`image ${image} is already on the server`);
-      return;
+      return false;
     }
     if (source.kind === 'transfer') {
       if (!this.deps.localDocker) {
@@ -118,9 +128,10 @@ export class DeployService {
       }
       await transferImage(this.deps.localDocker, image, target, {
         signal: ctx.signal,
-        onProgress: (p) => p.bytes && ctx.log(`sent ${Math.round(p.bytes / 1e6)} MB of ~${Math.round((p.totalBytes ?? 0) / 1e6)} MB`),
+        // The image is the first half of a deploy that has to bring it.
+        onProgress: (p) => p.bytes && reportTo(ctx, { progress: p.progress, line: `sent ${Math.round(p.bytes / 1e6)} MB of ~${Math.round((p.totalBytes ?? 0) / 1e6)} MB` }, [0, 0.5]),
       });
-      return;
+      return true;
     }
     let auth: { username: string; password: string; serveraddress: string } | undefined;
     if (source.credentialName) {
@@ -128,7 +139,8 @@ export class DeployService {
       if (!raw) throw new ConsoleError('REGISTRY_CREDENTIAL_MISSING', `no registry credentials named "${source.credentialName}" in the vault; add them first.`);
       auth = JSON.parse(raw) as typeof auth;
     }
-    await pullImage(target.docker, image, { signal: ctx.signal, auth, onProgress: (p) => p.line && ctx.log(p.line) });
+    await pullImage(target.docker, image, { signal: ctx.signal, auth, onProgress: (p) => reportTo(ctx, p, [0, 0.5]) });
+    return true;
   }
 
   deploy(input: { serverId: string; image: string; version: string; source: ImageSource }): { operationId: string } {
@@ -147,11 +159,11 @@ export class DeployService {
         return { satisfied: same, detail: active ? `serving ${active.version} (${active.image})` : 'no agent running' };
       },
       apply: async (ctx) => {
-        await this.bringImage(ctx, release.image, input.source, layout);
+        const brought = await this.bringImage(ctx, release.image, input.source, layout);
         const healthToken = (await ctx.vault.get(healthTokenSecret(ctx.server.id))) ?? undefined;
         const r = await deployAgent(stepDeployTarget(ctx, layout), { ...cfg, healthToken }, release, {
           signal: ctx.signal,
-          onProgress: (p) => p.line && ctx.log(p.line),
+          onProgress: (p) => reportTo(ctx, p, brought ? [0.5, 1] : [0, 1]),
         });
         if (r.mintedHealthToken) await ctx.vault.set(healthTokenSecret(ctx.server.id), r.mintedHealthToken);
         this.recordRunningRelease(ctx.server.id, release);
@@ -172,7 +184,7 @@ export class DeployService {
       check: async () => ({ satisfied: false }),
       apply: async (ctx) => {
         const healthToken = (await ctx.vault.get(healthTokenSecret(ctx.server.id))) ?? undefined;
-        const r = await rollbackAgent(stepDeployTarget(ctx, layout), { ...cfg, healthToken }, { signal: ctx.signal, onProgress: (p) => p.line && ctx.log(p.line) });
+        const r = await rollbackAgent(stepDeployTarget(ctx, layout), { ...cfg, healthToken }, { signal: ctx.signal, onProgress: (p) => reportTo(ctx, p) });
         rolledBackTo = r.container;
         this.recordRunningRelease(ctx.server.id, { image: r.container.image, version: r.container.version });
       },
@@ -194,7 +206,7 @@ export class DeployService {
       check: async () => ({ satisfied: false }),
       apply: async (ctx) => {
         const healthToken = (await ctx.vault.get(healthTokenSecret(ctx.server.id))) ?? undefined;
-        await restartAgent(stepDeployTarget(ctx, layout), { ...cfg, healthToken }, { signal: ctx.signal, onProgress: (p) => p.line && ctx.log(p.line) });
+        await restartAgent(stepDeployTarget(ctx, layout), { ...cfg, healthToken }, { signal: ctx.signal, onProgress: (p) => reportTo(ctx, p) });
       },
       verify: async (ctx) => {
         const active = await activeAgent(stepDeployTarget(ctx, layout).docker);

@@ -159,7 +159,7 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
       if (cfg.localDocker) {
         await transferImage(cfg.localDocker, release.image, t, {
           signal: ctx.signal,
-          onProgress: (p) => p.bytes && ctx.log(`sent ${Math.round(p.bytes / 1e6)} MB of ~${Math.round((p.totalBytes ?? 0) / 1e6)} MB`),
+          onProgress: (p) => p.bytes && ctx.progress(p.progress ?? 0, `sent ${Math.round(p.bytes / 1e6)} MB of ~${Math.round((p.totalBytes ?? 0) / 1e6)} MB`),
         });
       } else {
         await pullImage(t.docker, release.image, { signal: ctx.signal, auth: cfg.registryAuth, onProgress: (p) => p.line && ctx.log(p.line) });
@@ -182,7 +182,7 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
       const healthToken = (await ctx.vault.get(healthTokenSecret(ctx.server.id))) ?? undefined;
       const r = await deployAgent(target(ctx), { ...d, healthToken }, release, {
         signal: ctx.signal,
-        onProgress: (p) => p.line && ctx.log(p.line),
+        onProgress: (p) => (p.progress !== null ? ctx.progress(p.progress, p.line) : p.line && ctx.log(p.line)),
       });
       if (r.mintedHealthToken) await ctx.vault.set(healthTokenSecret(ctx.server.id), r.mintedHealthToken);
     },

@@ -124,6 +124,13 @@ export async function executePrepared(
       agents,
       signal,
       log: (line) => emit(current ? `${current.id}:log` : 'log', { line }),
+      progress: (fraction, line) => {
+        const index = current ? steps.indexOf(current) : 0;
+        // Never backwards, never past the step's end.
+        const within = Math.min(1, Math.max(0, fraction));
+        progress = Math.max(progress, (index + within) / steps.length);
+        emit(current ? `${current.id}:log` : 'log', line === undefined ? {} : { line });
+      },
       // Cancel is cooperative: a root command already running on the server is allowed to finish (bounded by
       // its timeout), because killing apt or useradd half-way can leave the server worse off, and a
       // non-root login could not signal the sudo'd process anyway. No new command starts once canceled.

@@ -23,6 +23,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** One log line for the operation's event stream (never pass secrets). */
   log(line: string): void;
+  /** Progress within the current step (0..1), with an optional log line; the event's progress is the run's. */
+  progress(fraction: number, line?: string): void;
   /** Runs a shell script on the server as root (sudo -n unless logged in as root), output streamed to the log. */
   runAsRoot(script: string, options?: { check?: boolean; stdin?: string | Buffer; quiet?: boolean; timeoutMs?: number }): Promise<CommandResult>;
   /**
