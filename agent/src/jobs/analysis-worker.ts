@@ -16,11 +16,14 @@ const running = new Map<string, AbortController>();
 niceCurrentThread(Number(process.env.MEDIAFLEET_WORKER_NICE ?? 5));
 
 const analyzersReady = (async () => {
-  // libvips (sharp) runs each image operation on as many threads as there are cores. A worker is one job at a
-  // time next to the HTTP thread, and the models here already run single-threaded (tfjs wasm; onnxruntime with
-  // MEDIAFLEET_ONNX_THREADS=1), so one libvips thread keeps the whole worker within one core.
+  // libvips (sharp) may run each image operation on one thread per core (sharp's default off glibc, or with
+  // jemalloc; on glibc it is already 1). A worker is one job at a time next to the HTTP thread, and the models here
+  // run single-threaded (tfjs wasm; onnxruntime with MEDIAFLEET_ONNX_THREADS=1), so one libvips thread keeps the
+  // whole worker within one core wherever the agent runs.
+  const imageThreads = Math.max(1, Number(process.env.MEDIAFLEET_IMAGE_THREADS ?? 1) || 1);
   const { default: sharp } = await import('sharp');
-  sharp.concurrency(Math.max(1, Number(process.env.MEDIAFLEET_IMAGE_THREADS ?? 1) || 1));
+  sharp.concurrency(imageThreads);
+  (await import('../analyzers/ocr/ppocr-engine.js')).limitPpOcrImageThreads(imageThreads);
   const analyzers = await loadAnalyzers();
   if (init.warmUp.length > 0) await analyzers.warmUpModels(init.warmUp).catch(() => undefined);
   return analyzers;

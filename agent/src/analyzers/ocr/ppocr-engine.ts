@@ -45,6 +45,19 @@ export function loadPpOcr(): Promise<OcrInstance> {
   return ocrReady;
 }
 
+/**
+ * @gutenye/ocr-node resizes with its own copy of sharp (an older version, with its own libvips), which
+ * `sharp.concurrency()` on ours does not reach; a worker that limits its image threads sets both.
+ */
+export function limitPpOcrImageThreads(threads: number): void {
+  try {
+    const ocrNodeRequire = createRequire(require.resolve('@gutenye/ocr-node'));
+    (ocrNodeRequire('sharp') as { concurrency(n: number): number }).concurrency(threads);
+  } catch {
+    // PP-OCR not installed: nothing to limit.
+  }
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 
 export async function recognizeWithPpOcr(image: DecodedImage): Promise<OcrSection> {
