@@ -117,6 +117,30 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
     expect(await engine.transcribe(cards)).toEqual(first);
   }, 600_000);
 
+  it('reports progress while decoding and lets timers run (the decoder yields to the event loop)', async () => {
+    const jfk = await decodeAudioForSpeech(path.join(audioDir, 'jfk.wav'), 'wav');
+    const progress: number[] = [];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      await engine.transcribe(jfk, { onProgress: (p) => progress.push(p) });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(progress.some((p) => p > 0 && p < 1)).toBe(true);
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expect(ticks).toBeGreaterThan(0);
+  }, 600_000);
+
+  it('cancels mid-file when the signal aborts during decoding', async () => {
+    const jfk = await decodeAudioForSpeech(path.join(audioDir, 'jfk.wav'), 'wav');
+    const controller = new AbortController();
+    const error = await engine
+      .transcribe(jfk, { signal: controller.signal, onProgress: (p) => p > 0 && p < 1 && controller.abort() })
+      .catch((e: unknown) => e);
+    expect((error as AgentError).code).toBe('CANCELED');
+  }, 600_000);
+
   it('stops on an aborted signal with CANCELED and decodes normally afterwards', async () => {
     const cards = await decodeAudioForSpeech(path.join(audioDir, 'cards-001.wav'), 'wav');
     const expected = await engine.transcribe(cards);

@@ -74,16 +74,18 @@ export function pocketsphinxModelArgs(install: PocketsphinxInstall): string[] {
 
 /**
  * Search settings the agent uses instead of the defaults, for speed (issue 3: ≥ 4× real time). With the model
- * load gone, the default search decodes about 2× real time per core; measured over all fixtures in
- * ../shared/fixtures/audio (audio seconds per CPU second on a loaded host, WER pooled over all words):
- *   defaults                       1.7×  WER 46.0 %
- *   -maxhmmpf 3000                 4.3×  WER 48.3 %
- *   -topn 2 -maxhmmpf 5000         4.5×  WER 43.7 %
- *   -topn 2 -maxhmmpf 3000         4.8×  WER 42.5 %   ← used
- *   -topn 3 -maxhmmpf 3000         4.8×  WER 49.4 %
- *   -fwdflat no                    (WER 49.4 %), narrower -beam/-pbeam/-wbeam (WER 59.8 %), -ds 2 (WER 51.7 %): not used.
+ * load gone, the default search decodes about 2.6× real time per core. `npm run bench:media -- --sphinx-sweep`
+ * over all fixtures in ../shared/fixtures/audio (audio seconds per CPU second, best of two passes, shared 2-core
+ * host at load 3–5; WER pooled over all 87 reference words):
+ *   defaults                   2.61×  WER 46.0 %
+ *   -maxhmmpf 3000             5.75×  WER 48.3 %
+ *   -topn 2                    3.25×  WER 43.7 %
+ *   -topn 2 -maxhmmpf 5000     4.85×  WER 43.7 %
+ *   -topn 2 -maxhmmpf 3000     5.86×  WER 42.5 %   ← used: fastest, and no loss (3 words fewer wrong here)
+ *   -fwdflat no                1.88×  WER 49.4 %   (not faster in this run; worse)
+ *   -ds 2                      2.15×  WER 51.7 %   (not faster in this run; worse)
  * -maxhmmpf caps the active HMMs per frame (default 30000), -topn the Gaussians scored per codebook (default 4);
- * both are documented pocketsphinx search options. `npm run bench:media -- --sphinx-sweep` reruns the comparison.
+ * both are documented pocketsphinx search options. The CLI comparison in the tests passes the same settings.
  */
 export const pocketsphinxTuningArgs: readonly string[] = ['-topn', '2', '-maxhmmpf', '3000'];
 
