@@ -68,6 +68,17 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
     expect(pocketsphinxRuntimeInUse('library')).toEqual({ runtime: 'library' });
   });
 
+  it('falls back to the CLI, with the same result, when the library cannot be loaded', async () => {
+    const env = { ...process.env, MEDIAFLEET_POCKETSPHINX_LIB: path.join(scratch, 'missing', 'libpocketsphinx.so.3') };
+    const inUse = pocketsphinxRuntimeInUse('library', env);
+    expect(inUse.runtime).toBe('cli');
+    expect(inUse.reason).toMatch(/cannot load .*missing\/libpocketsphinx\.so\.3/);
+    const cards = await decodeAudioForSpeech(path.join(audioDir, 'cards-005.wav'), 'wav');
+    const fallback = await createPocketsphinxEngine(env).transcribe(cards);
+    expect(fallback.words?.length).toBeGreaterThan(0);
+    expect(fallback).toEqual(await engine.transcribe(cards));
+  }, 600_000);
+
   it.each([...references.keys()])('%s: WER equals the CLI run by hand, timings are consistent', async (name) => {
     const file = path.join(audioDir, name);
     const audio = await decodeAudioForSpeech(file, 'wav');

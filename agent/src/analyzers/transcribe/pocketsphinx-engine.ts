@@ -33,12 +33,12 @@ export function utterancesToTranscript(utterances: PocketsphinxUtterance[]): Tra
 /** One loaded decoder per option set in this thread; the engine objects themselves are created per job. */
 const decoders = new Map<string, PocketsphinxDecoder>();
 
-function sharedDecoder(install: PocketsphinxInstall): PocketsphinxDecoder {
+function sharedDecoder(install: PocketsphinxInstall, env: NodeJS.ProcessEnv): PocketsphinxDecoder {
   const args = [...pocketsphinxDecoderArgs(install), '-logfn', '/dev/null'];
   const key = args.join('\0');
   let decoder = decoders.get(key);
   if (!decoder) {
-    decoder = PocketsphinxDecoder.open(args);
+    decoder = PocketsphinxDecoder.open(args, env);
     decoders.set(key, decoder);
   }
   return decoder;
@@ -52,12 +52,16 @@ export async function releasePocketsphinxDecoders(): Promise<void> {
 }
 
 /** Which runtime a transcription will use here, and why the library is not used when it is not. */
-export function pocketsphinxRuntimeInUse(requested: PocketsphinxRuntime = 'library'): { runtime: PocketsphinxRuntime; reason?: string } {
+export function pocketsphinxRuntimeInUse(
+  requested: PocketsphinxRuntime = 'library',
+  env: NodeJS.ProcessEnv = process.env,
+): { runtime: PocketsphinxRuntime; reason?: string } {
   if (requested === 'cli') return { runtime: 'cli', reason: 'asked for' };
-  const lib = loadPocketsphinxLibrary();
+  const lib = loadPocketsphinxLibrary(env);
   return lib instanceof Error ? { runtime: 'cli', reason: lib.message } : { runtime: 'library' };
 }
 
+/** MEDIAFLEET_POCKETSPHINX_RUNTIME=cli forces the CLI (e.g. to compare); otherwise the library when it loads. */
 export function createPocketsphinxEngine(env: NodeJS.ProcessEnv = process.env, opts: { runtime?: PocketsphinxRuntime } = {}): AsrEngine {
   const requested: PocketsphinxRuntime = opts.runtime ?? (env.MEDIAFLEET_POCKETSPHINX_RUNTIME === 'cli' ? 'cli' : 'library');
   return {
@@ -73,15 +77,17 @@ export function createPocketsphinxEngine(env: NodeJS.ProcessEnv = process.env, o
       if (!install) throw new AgentError('MODEL_MISSING', 'pocketsphinx is not installed (Debian: pocketsphinx, pocketsphinx-en-us)');
       opts.onProgress?.(0);
       const utterances =
-        pocketsphinxRuntimeInUse(requested).runtime === 'library' ? await transcribeInProcess(install, audio, opts) : await transcribeWithCli(install, audio, opts);
+        pocketsphinxRuntimeInUse(requested, env).runtime === 'library'
+          ? await transcribeInProcess(install, audio, opts, env)
+          : await transcribeWithCli(install, audio, opts);
       opts.onProgress?.(1);
       return utterancesToTranscript(utterances);
     },
   };
 }
 
-async function transcribeInProcess(install: PocketsphinxInstall, audio: DecodedAudio, opts: TranscribeOptions): Promise<PocketsphinxUtterance[]> {
-  const decoder = sharedDecoder(install);
+async function transcribeInProcess(install: PocketsphinxInstall, audio: DecodedAudio, opts: TranscribeOptions, env: NodeJS.ProcessEnv): Promise<PocketsphinxUtterance[]> {
+  const decoder = sharedDecoder(install, env);
   const raw = await decoder.decode(toPcm16(audio.samples), { signal: opts.signal, onProgress: opts.onProgress });
   return toPocketsphinxUtterances(raw, decoder.framesPerSecond);
 }

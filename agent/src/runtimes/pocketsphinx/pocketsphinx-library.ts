@@ -32,43 +32,55 @@ interface PocketsphinxApi {
   getFeat(ps: Pointer): Pointer;
 }
 
-let loaded: PocketsphinxApi | Error | undefined;
+const loaded = new Map<string, PocketsphinxApi | Error>();
 
-/** Loads libpocketsphinx.so.3 once per thread; an Error says why it cannot be used (then the CLI is the fallback). */
-export function loadPocketsphinxLibrary(): PocketsphinxApi | Error {
-  if (loaded) return loaded;
+/**
+ * Loads libpocketsphinx.so.3 (or MEDIAFLEET_POCKETSPHINX_LIB / MEDIAFLEET_SPHINXBASE_LIB) once per thread; an
+ * Error says why it cannot be used, and then the CLI is the fallback.
+ */
+export function loadPocketsphinxLibrary(env: NodeJS.ProcessEnv = process.env): PocketsphinxApi | Error {
+  const paths = [env.MEDIAFLEET_SPHINXBASE_LIB || 'libsphinxbase.so.3', env.MEDIAFLEET_POCKETSPHINX_LIB || 'libpocketsphinx.so.3'] as const;
+  const key = paths.join('\0');
+  let api = loaded.get(key);
+  if (!api) {
+    api = bindLibrary(...paths);
+    loaded.set(key, api);
+  }
+  return api;
+}
+
+// Decoder and segment handles are opaque to this side, so they are plain `void *`: named koffi types are global
+// to the addon and would clash if this module were ever loaded twice in one thread.
+function bindLibrary(sphinxbasePath: string, pocketsphinxPath: string): PocketsphinxApi | Error {
   try {
-    const sb = koffi.load(process.env.MEDIAFLEET_SPHINXBASE_LIB || 'libsphinxbase.so.3');
-    const ps = koffi.load(process.env.MEDIAFLEET_POCKETSPHINX_LIB || 'libpocketsphinx.so.3');
-    koffi.opaque('mf_ps_decoder_t');
-    koffi.opaque('mf_ps_seg_t');
-    loaded = {
+    const sb = koffi.load(sphinxbasePath);
+    const ps = koffi.load(pocketsphinxPath);
+    return {
       psArgs: ps.func('void *ps_args(void)'),
       cmdLnParse: sb.func('void *cmd_ln_parse_r(void *inout, void *defn, int32_t argc, const char **argv, int32_t strict)'),
       cmdLnFree: sb.func('int cmd_ln_free_r(void *config)'),
       cmdLnInt: sb.func('long cmd_ln_int_r(void *config, const char *name)'),
       defaultSearchArgs: ps.func('void ps_default_search_args(void *config)'),
-      init: ps.func('mf_ps_decoder_t *ps_init(void *config)'),
-      free: ps.func('int ps_free(mf_ps_decoder_t *ps)'),
-      startStream: ps.func('int ps_start_stream(mf_ps_decoder_t *ps)'),
-      startUtt: ps.func('int ps_start_utt(mf_ps_decoder_t *ps)'),
-      processRaw: ps.func('int ps_process_raw(mf_ps_decoder_t *ps, const int16_t *data, size_t n_samples, int no_search, int full_utt)'),
-      endUtt: ps.func('int ps_end_utt(mf_ps_decoder_t *ps)'),
-      getInSpeech: ps.func('uint8_t ps_get_in_speech(mf_ps_decoder_t *ps)'),
-      getHyp: ps.func('const char *ps_get_hyp(mf_ps_decoder_t *ps, int32_t *out_best_score)'),
-      segIter: ps.func('mf_ps_seg_t *ps_seg_iter(mf_ps_decoder_t *ps)'),
-      segNext: ps.func('mf_ps_seg_t *ps_seg_next(mf_ps_seg_t *seg)'),
-      segWord: ps.func('const char *ps_seg_word(mf_ps_seg_t *seg)'),
-      segFrames: ps.func('void ps_seg_frames(mf_ps_seg_t *seg, _Out_ int *out_sf, _Out_ int *out_ef)'),
-      segProb: ps.func('int32_t ps_seg_prob(mf_ps_seg_t *seg, int32_t *ascr, int32_t *lscr, int32_t *lback)'),
-      getLogmath: ps.func('void *ps_get_logmath(mf_ps_decoder_t *ps)'),
+      init: ps.func('void *ps_init(void *config)'),
+      free: ps.func('int ps_free(void *ps)'),
+      startStream: ps.func('int ps_start_stream(void *ps)'),
+      startUtt: ps.func('int ps_start_utt(void *ps)'),
+      processRaw: ps.func('int ps_process_raw(void *ps, const int16_t *data, size_t n_samples, int no_search, int full_utt)'),
+      endUtt: ps.func('int ps_end_utt(void *ps)'),
+      getInSpeech: ps.func('uint8_t ps_get_in_speech(void *ps)'),
+      getHyp: ps.func('const char *ps_get_hyp(void *ps, int32_t *out_best_score)'),
+      segIter: ps.func('void *ps_seg_iter(void *ps)'),
+      segNext: ps.func('void *ps_seg_next(void *seg)'),
+      segWord: ps.func('const char *ps_seg_word(void *seg)'),
+      segFrames: ps.func('void ps_seg_frames(void *seg, _Out_ int *out_sf, _Out_ int *out_ef)'),
+      segProb: ps.func('int32_t ps_seg_prob(void *seg, int32_t *ascr, int32_t *lscr, int32_t *lback)'),
+      getLogmath: ps.func('void *ps_get_logmath(void *ps)'),
       logmathExp: sb.func('double logmath_exp(void *lmath, int logb_p)'),
-      getFeat: ps.func('void *ps_get_feat(mf_ps_decoder_t *ps)'),
+      getFeat: ps.func('void *ps_get_feat(void *ps)'),
     };
   } catch (err) {
-    loaded = new Error(`cannot load libpocketsphinx.so.3 through koffi: ${(err as Error).message}`);
+    return new Error(`cannot load ${pocketsphinxPath} through koffi: ${(err as Error).message}`);
   }
-  return loaded;
 }
 
 /** One decoded utterance as pocketsphinx_continuous prints it: the hypothesis and every segment with frames. */
@@ -142,8 +154,8 @@ export class PocketsphinxDecoder {
   }
 
   /** `args` are pocketsphinx command-line options (`-hmm dir`, `-beam 1e-40`, …); unset ones keep their defaults. */
-  static open(args: string[]): PocketsphinxDecoder {
-    const api = loadPocketsphinxLibrary();
+  static open(args: string[], env: NodeJS.ProcessEnv = process.env): PocketsphinxDecoder {
+    const api = loadPocketsphinxLibrary(env);
     if (api instanceof Error) throw new AgentError('MODEL_MISSING', api.message);
     const config = api.cmdLnParse(null, api.psArgs(), args.length + 1, ['mediafleet', ...args], 1);
     if (!config) throw new AgentError('BAD_REQUEST', `pocketsphinx rejected its options: ${args.join(' ')}`);
