@@ -12,6 +12,7 @@ export const errorCodes = {
   MODEL_MISSING: 'a model the analysis needs is not installed',
   MODEL_CHECKSUM_MISMATCH: 'a downloaded model file does not match the sha256 in its manifest',
   MODEL_DOWNLOAD_FAILED: 'a model file could not be downloaded',
+  MODEL_PULL_RUNNING: 'a pull of this model is already running',
   BAD_REQUEST: 'the request is malformed',
   TIMEOUT: 'the job ran longer than its time limit',
   CANCELED: 'the job was canceled',

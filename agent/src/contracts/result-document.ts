@@ -86,7 +86,14 @@ export const TranscriptSection = z.object({
 });
 export type TranscriptSection = z.infer<typeof TranscriptSection>;
 
-export const SpeakerTurn = z.object({ start: z.number(), end: z.number(), speaker: z.string(), embeddingId: z.string().optional() });
+export const SpeakerTurn = z.object({
+  start: z.number(),
+  end: z.number(),
+  speaker: z.string(),
+  embeddingId: z.string().optional(),
+  /** Voice embedding of the turn: present only when the client asked for embeddings (the agent indexes it and keeps its id). */
+  embedding: z.array(z.number()).optional(),
+});
 export const SpeakersSection = z.object({ model: z.string(), speakers: z.array(z.string()), turns: z.array(SpeakerTurn) });
 
 export const TimelineEntry = z.object({

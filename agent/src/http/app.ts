@@ -58,6 +58,6 @@ export async function buildApp(services: AgentServices, logger: Logger): Promise
   await app.register(tokensRoutes(services));
   await app.register(benchRoute(services));
   await app.register(modelsRoutes(services));
-  await app.register(speakersRoutes(services));
+  await app.register(speakersRoutes(services, services.speakerIndex));
   return app;
 }

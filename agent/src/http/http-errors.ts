@@ -24,6 +24,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
   MODEL_CHECKSUM_MISMATCH: 503,
   MODEL_DOWNLOAD_FAILED: 503,
+  MODEL_PULL_RUNNING: 409,
 };
 
 export function httpStatusOf(code: ErrorCode): number {

@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { agentVersion, type AgentConfig } from '../config.js';
 import { runQueueBench } from '../bench/queue-bench.js';
 import { FaceIndex } from '../faces-search/face-index.js';
+import { SpeakerIndex } from '../speakers-search/speaker-index.js';
+import { SpeakersRepository } from '../speakers-search/speakers-repository.js';
 import type { InstalledModel } from '../jobs/analyzer-port.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { defaultWorkerUrl, WorkerPool } from '../jobs/worker-pool.js';
@@ -57,7 +59,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
     logger,
   });
   pool.start();
-  const queue = new JobQueue(jobs, faceIndex, pool, config, logger);
+  const speakerIndex = new SpeakerIndex(new SpeakersRepository(db, hasVectorSearch));
+  const queue = new JobQueue(jobs, faceIndex, pool, config, logger, speakerIndex);
 
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   void pool.whenReady().then(() => {
@@ -79,6 +82,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
     jobs,
     tokens,
     faceIndex,
+    speakerIndex,
     hasVectorSearch,
     describeModels,
     readiness: () => ({ status: state, ready: state === 'ok' }),

@@ -1,6 +1,7 @@
 // What the HTTP layer is given: the domain objects, built and owned by server.ts (or a test).
 import type { AgentConfig } from '../config.js';
 import type { FaceIndex } from '../faces-search/face-index.js';
+import type { SpeakerIndex } from '../speakers-search/speaker-index.js';
 import type { InstalledModel } from '../jobs/analyzer-port.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobsRepository } from '../store/jobs-repository.js';
@@ -15,6 +16,7 @@ export interface AgentServices {
   jobs: JobsRepository;
   tokens: TokensRepository;
   faceIndex: FaceIndex;
+  speakerIndex?: SpeakerIndex;
   hasVectorSearch: boolean;
   describeModels(): Promise<InstalledModel[]>;
   /** Readiness: the workers have loaded their models and the agent is not stopping. */

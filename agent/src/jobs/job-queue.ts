@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import { AgentError, toErrorInfo } from '../errors.js';
 import { ResultDocument } from '../contracts/result-document.js';
 import type { FaceIndex } from '../faces-search/face-index.js';
+import type { SpeakerIndex } from '../speakers-search/speaker-index.js';
 import type { Logger } from '../logger.js';
 import type { JobOptions, JobPriority, JobRecord, JobsRepository, JobStatus } from '../store/jobs-repository.js';
 import type { JobRunner } from './job-runner.js';
@@ -69,6 +70,7 @@ export class JobQueue {
     private readonly runner: JobRunner,
     private readonly settings: JobQueueSettings,
     private readonly logger: Logger,
+    private readonly speakerIndex?: SpeakerIndex,
   ) {
     this.owner = `${settings.agentId}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
     this.events.setMaxListeners(0);
@@ -282,7 +284,9 @@ export class JobQueue {
     const stored = this.jobs.transaction(() => {
       const current = this.jobs.get(job.id);
       if (current?.status !== 'running' || current.leaseOwner !== this.owner) return false;
-      const indexed = this.faceIndex.indexResultFaces(job.tenant, job.id, checked.data, job.options.includeEmbeddings === true);
+      const keepVectors = job.options.includeEmbeddings === true;
+      const withFaces = this.faceIndex.indexResultFaces(job.tenant, job.id, checked.data, keepVectors);
+      const indexed = this.speakerIndex ? this.speakerIndex.indexResultSpeakers(job.tenant, job.id, withFaces, keepVectors) : withFaces;
       return this.jobs.markSucceeded(job.id, this.owner, indexed);
     });
     if (!stored) {

@@ -158,7 +158,7 @@ export async function analyzeAudioVideo(
     const started = performance.now();
     try {
       const result = audio
-        ? await diarizeSpeakers(audio, { manager, signal })
+        ? await diarizeSpeakers(audio, { manager, signal, withEmbeddings: true })
         : { model: 'none', speakers: [], turns: [] };
       doc.speakers = result;
       models.speakers = result.model;

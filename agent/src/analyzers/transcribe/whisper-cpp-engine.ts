@@ -68,7 +68,7 @@ export function createWhisperCppEngine(opts: WhisperEngineOptions = {}): AsrEngi
       if (m) return { available: true, model: m.id };
       return {
         available: false,
-        reason: opts.modelId ? `model ${opts.modelId} is not installed` : 'no whisper.cpp model is installed (mediafleet-agent models pull whisper-base.en --allow-unpinned)',
+        reason: opts.modelId ? `model ${opts.modelId} is not installed` : 'no whisper.cpp model is installed (mediafleet-agent models pull whisper-base.en)',
       };
     },
     async transcribe(audio: DecodedAudio, topts: TranscribeOptions = {}): Promise<TranscriptSection> {
