@@ -62,7 +62,7 @@ async function sweepPocketsphinxSettings(): Promise<void> {
   const settings = [[], ['-maxhmmpf', '3000'], ['-topn', '2'], ['-topn', '2', '-maxhmmpf', '5000'], ['-topn', '2', '-maxhmmpf', '3000'], ['-fwdflat', 'no'], ['-ds', '2']];
   const rows = [];
   for (const flags of settings) {
-    const decoder = PocketsphinxDecoder.open([...pocketsphinxModelArgs(install), ...flags, '-logfn', '/dev/null']);
+    const decoder = PocketsphinxDecoder.open([...pocketsphinxModelArgs(install), ...flags]);
     let bestCpu = Infinity;
     let hypotheses: string[] = [];
     for (let pass = 0; pass < 2; pass++) {

@@ -2,8 +2,11 @@
 // the agent's path (ffmpeg decode → 16 kHz float → in-process decoder loaded once) gives exactly what the Debian
 // CLI gives by hand, and what the agent's CLI fallback gives, word times and confidences included.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudioForSpeech } from '../../media/av/decode-audio.js';
 import { findPocketsphinx, pocketsphinxTuningArgs } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
@@ -126,6 +129,35 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
     const first = await engine.transcribe(cards);
     await engine.transcribe(jfk);
     expect(await engine.transcribe(cards)).toEqual(first);
+  }, 600_000);
+
+  it('decoders in two worker threads at once (as in the job pool) give the same transcripts', async () => {
+    const names = ['jfk.wav', 'librivox-0870.wav'];
+    const engineUrl = new URL('./pocketsphinx-engine.ts', import.meta.url).href;
+    const decodeUrl = new URL('../../media/av/decode-audio.ts', import.meta.url).href;
+    // A .ts module in a worker needs tsx registered inside it (as the worker pool does for its entry).
+    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const inWorkers = await Promise.all(
+      names.map((name) => {
+        const source = `import { register } from ${JSON.stringify(tsxApi)}; register();
+          import { parentPort } from 'node:worker_threads';
+          const { createPocketsphinxEngine, pocketsphinxRuntimeInUse } = await import(${JSON.stringify(engineUrl)});
+          const { decodeAudioForSpeech } = await import(${JSON.stringify(decodeUrl)});
+          const audio = await decodeAudioForSpeech(${JSON.stringify(path.join(audioDir, name))}, 'wav');
+          const transcript = await createPocketsphinxEngine().transcribe(audio);
+          parentPort.postMessage({ runtime: pocketsphinxRuntimeInUse().runtime, transcript });`;
+        const worker = new Worker(new URL('data:text/javascript,' + encodeURIComponent(source)));
+        return new Promise<{ runtime: string; transcript: unknown }>((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }).finally(() => worker.terminate());
+      }),
+    );
+    for (const [i, name] of names.entries()) {
+      const audio = await decodeAudioForSpeech(path.join(audioDir, name), 'wav');
+      expect(inWorkers[i].runtime).toBe('library');
+      expect(inWorkers[i].transcript).toEqual(await engine.transcribe(audio));
+    }
   }, 600_000);
 
   it('reports progress while decoding and lets timers run (the decoder yields to the event loop)', async () => {

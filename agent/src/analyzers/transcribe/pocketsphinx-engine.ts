@@ -34,7 +34,7 @@ export function utterancesToTranscript(utterances: PocketsphinxUtterance[]): Tra
 const decoders = new Map<string, PocketsphinxDecoder>();
 
 function sharedDecoder(install: PocketsphinxInstall, env: NodeJS.ProcessEnv): PocketsphinxDecoder {
-  const args = [...pocketsphinxDecoderArgs(install), '-logfn', '/dev/null'];
+  const args = pocketsphinxDecoderArgs(install);
   const key = args.join('\0');
   let decoder = decoders.get(key);
   if (!decoder) {

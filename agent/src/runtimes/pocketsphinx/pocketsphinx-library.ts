@@ -55,6 +55,10 @@ function bindLibrary(sphinxbasePath: string, pocketsphinxPath: string): Pocketsp
   try {
     const sb = koffi.load(sphinxbasePath);
     const ps = koffi.load(pocketsphinxPath);
+    // sphinxbase logs through one process-wide FILE*, and `-logfn` swaps it with fclose on the old one, which
+    // would race a decoder logging in another worker thread. Logging is switched off once instead (as
+    // pocketsphinx_continuous does after ps_init); decoders are opened without -logfn.
+    sb.func('void err_set_logfp(void *stream)')(null);
     return {
       psArgs: ps.func('void *ps_args(void)'),
       cmdLnParse: sb.func('void *cmd_ln_parse_r(void *inout, void *defn, int32_t argc, const char **argv, int32_t strict)'),
@@ -153,10 +157,14 @@ export class PocketsphinxDecoder {
     this.cmn = new CmnSnapshot(api.getFeat(ps));
   }
 
-  /** `args` are pocketsphinx command-line options (`-hmm dir`, `-beam 1e-40`, …); unset ones keep their defaults. */
+  /**
+   * `args` are pocketsphinx command-line options (`-hmm dir`, `-beam 1e-40`, …); unset ones keep their defaults.
+   * Not `-logfn`: see bindLibrary.
+   */
   static open(args: string[], env: NodeJS.ProcessEnv = process.env): PocketsphinxDecoder {
     const api = loadPocketsphinxLibrary(env);
     if (api instanceof Error) throw new AgentError('MODEL_MISSING', api.message);
+    if (args.includes('-logfn')) throw new AgentError('BAD_REQUEST', 'pocketsphinx -logfn is not allowed in-process (logging is off)');
     const config = api.cmdLnParse(null, api.psArgs(), args.length + 1, ['mediafleet', ...args], 1);
     if (!config) throw new AgentError('BAD_REQUEST', `pocketsphinx rejected its options: ${args.join(' ')}`);
     api.defaultSearchArgs(config);
