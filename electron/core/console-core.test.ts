@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -46,13 +45,9 @@ describe('console core', () => {
 
   it('adding an unreachable server fails cleanly and leaves nothing behind', async () => {
     const c = makeCore();
-    // A port that was just free: connection refused.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    // Port 1 (tcpmux) on loopback: nothing listens there, so the connection is refused. A port that was
+    // free a moment ago is not enough: tests running in parallel can take it in between.
+    const port = 1;
     const key = ssh2.utils.generateKeyPairSync('ed25519').private;
     const res = await c.invoke('servers:add', {
       name: 'down',
