@@ -33,16 +33,26 @@ export function utterancesToTranscript(utterances: PocketsphinxUtterance[]): Tra
 /** One loaded decoder per option set in this thread; the engine objects themselves are created per job. */
 const decoders = new Map<string, PocketsphinxDecoder>();
 
+/** Why the library loaded but its decoder could not be used (a sphinxbase build with another struct layout). */
+const unusableLibrary = new Map<string, string>();
+
 function sharedDecoder(install: PocketsphinxInstall, env: NodeJS.ProcessEnv): PocketsphinxDecoder {
   const args = pocketsphinxDecoderArgs(install);
-  const key = args.join('\0');
+  const key = [env.MEDIAFLEET_SPHINXBASE_LIB, env.MEDIAFLEET_POCKETSPHINX_LIB, ...args].join('\0');
   let decoder = decoders.get(key);
   if (!decoder) {
-    decoder = PocketsphinxDecoder.open(args, env);
+    try {
+      decoder = PocketsphinxDecoder.open(args, env);
+    } catch (err) {
+      if (err instanceof AgentError && err.code === 'INTERNAL') unusableLibrary.set(libraryKey(env), err.message);
+      throw err;
+    }
     decoders.set(key, decoder);
   }
   return decoder;
 }
+
+const libraryKey = (env: NodeJS.ProcessEnv) => `${env.MEDIAFLEET_SPHINXBASE_LIB}\0${env.MEDIAFLEET_POCKETSPHINX_LIB}`;
 
 /** Frees the loaded decoders (tests, benchmarks, a CLI run that is done). */
 export async function releasePocketsphinxDecoders(): Promise<void> {
@@ -58,7 +68,9 @@ export function pocketsphinxRuntimeInUse(
 ): { runtime: PocketsphinxRuntime; reason?: string } {
   if (requested === 'cli') return { runtime: 'cli', reason: 'asked for' };
   const lib = loadPocketsphinxLibrary(env);
-  return lib instanceof Error ? { runtime: 'cli', reason: lib.message } : { runtime: 'library' };
+  if (lib instanceof Error) return { runtime: 'cli', reason: lib.message };
+  const unusable = unusableLibrary.get(libraryKey(env));
+  return unusable ? { runtime: 'cli', reason: unusable } : { runtime: 'library' };
 }
 
 /** MEDIAFLEET_POCKETSPHINX_RUNTIME=cli forces the CLI (e.g. to compare); otherwise the library when it loads. */
@@ -76,10 +88,16 @@ export function createPocketsphinxEngine(env: NodeJS.ProcessEnv = process.env, o
       const install = findPocketsphinx(env);
       if (!install) throw new AgentError('MODEL_MISSING', 'pocketsphinx is not installed (Debian: pocketsphinx, pocketsphinx-en-us)');
       opts.onProgress?.(0);
-      const utterances =
-        pocketsphinxRuntimeInUse(requested, env).runtime === 'library'
-          ? await transcribeInProcess(install, audio, opts, env)
-          : await transcribeWithCli(install, audio, opts);
+      let utterances: PocketsphinxUtterance[] | undefined;
+      if (pocketsphinxRuntimeInUse(requested, env).runtime === 'library') {
+        try {
+          utterances = await transcribeInProcess(install, audio, opts, env);
+        } catch (err) {
+          // Only a library whose decoder cannot be set up falls back (remembered above); other errors stand.
+          if (pocketsphinxRuntimeInUse(requested, env).runtime === 'library') throw err;
+        }
+      }
+      utterances ??= await transcribeWithCli(install, audio, opts);
       opts.onProgress?.(1);
       return utterancesToTranscript(utterances);
     },
