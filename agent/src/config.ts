@@ -12,6 +12,12 @@ const AgentConfig = z.object({
   dataDir: z.string().min(1),
   /** Worker threads running models. Two cores: leave one for HTTP and SQLite. */
   workers: z.coerce.number().int().min(1).max(64),
+  /**
+   * Nice value of each worker thread (0-19). Inference is batch work: at 19 the HTTP thread (and nginx, sshd) are
+   * served first and the models get every cycle left over, which on a dedicated server is nearly all of them.
+   * 0 gives the workers an equal share, for a machine whose other busy processes would otherwise push them aside.
+   */
+  workerNice: z.coerce.number().int().min(0).max(19),
   /** Jobs waiting (queued) across all tenants before POST /v1/jobs answers 429. */
   maxQueueDepth: z.coerce.number().int().min(1),
   maxUploadBytes: z.coerce.number().int().min(1),
@@ -40,6 +46,7 @@ function defaults(): AgentConfig {
     port: 8787,
     dataDir: path.resolve('.data/agent'),
     workers: Math.max(1, os.availableParallelism() - 1),
+    workerNice: 19,
     maxQueueDepth: 1000,
     maxUploadBytes: 200 * 1024 * 1024,
     maxSyncUploadBytes: 10 * 1024 * 1024,
@@ -59,6 +66,7 @@ const envNames: Record<keyof AgentConfig, string> = {
   port: 'MEDIAFLEET_PORT',
   dataDir: 'MEDIAFLEET_DATA',
   workers: 'MEDIAFLEET_WORKERS',
+  workerNice: 'MEDIAFLEET_WORKER_NICE',
   maxQueueDepth: 'MEDIAFLEET_MAX_QUEUE',
   maxUploadBytes: 'MEDIAFLEET_MAX_UPLOAD_BYTES',
   maxSyncUploadBytes: 'MEDIAFLEET_MAX_SYNC_UPLOAD_BYTES',

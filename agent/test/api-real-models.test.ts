@@ -31,6 +31,17 @@ describe('HTTP API on real models', () => {
     fs.rmSync(benchImagesDir, { recursive: true, force: true });
   });
 
+  it.skipIf(os.platform() !== 'linux')('runs the analysis worker below the HTTP thread (nice 19 by default; skipped off Linux)', () => {
+    const niceOf = (tid: string): number => {
+      const stat = fs.readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const mainNice = niceOf(String(process.pid));
+    expect(mainNice).toBeLessThan(19);
+    // The worker thread, and the threads its libraries started after it lowered itself.
+    expect(fs.readdirSync(`/proc/${process.pid}/task`).filter((tid) => niceOf(tid) === 19).length).toBeGreaterThan(0);
+  });
+
   const upload = (file: string, fields: Record<string, string> = {}) => mediaForm(fs.readFileSync(file), fields, path.basename(file));
 
   it('gives every bad fixture its stable code from POST /v1/analyze and from a job, and keeps serving', async () => {

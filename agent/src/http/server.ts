@@ -55,7 +55,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
   const pool = new WorkerPool({
     size: config.workers,
     workerUrl: options.workerUrl ?? defaultWorkerUrl,
-    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? config.warmUp, thumbnailsRoot: thumbnailsRoot(config.dataDir) },
+    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? config.warmUp, nice: config.workerNice, thumbnailsRoot: thumbnailsRoot(config.dataDir) },
     logger,
   });
   pool.start();

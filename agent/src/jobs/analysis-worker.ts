@@ -12,11 +12,11 @@ const init = workerData as WorkerInit;
 const send = (message: FromWorker): void => port.postMessage(message);
 const running = new Map<string, AbortController>();
 
-// MEDIAFLEET_WORKER_NICE (0-19, default 0) puts the worker below the HTTP thread, so requests come first when
-// both want the same core. Off by default: on a machine with other load, a niced worker also yields to every
-// other process (bench at load 3: API/loop ratio 0.70 at nice 5 against 0.94 at nice 0; API p99 77 against 120 ms).
-const workerNice = Number(process.env.MEDIAFLEET_WORKER_NICE ?? 0);
-if (workerNice > 0) niceCurrentThread(workerNice);
+// The worker runs below the HTTP thread (config.workerNice, default 19), so requests come first when both want
+// the same core. bench:agent on the quiet 2-core machine (API p99 with 50 clients while the worker is busy):
+// 30-50 ms in 5 runs at nice 19, 30-67 ms (6 of 8 runs over 50) at nice 10, 44-88 ms at nice 0; the worker kept
+// 0.82-0.9 of a core during those runs and the API/loop ratio stayed at 0.92-0.97 either way.
+if (init.nice > 0) niceCurrentThread(init.nice);
 
 const analyzersReady = (async () => {
   // libvips (sharp) may run each image operation on one thread per core (sharp's default off glibc, or with

@@ -7,6 +7,8 @@ export interface WorkerInit {
   agent: { id: string; version: string };
   /** Analyses whose models the worker loads before it says it is ready. */
   warmUp: string[];
+  /** Nice value the worker thread sets on itself (0: none). */
+  nice: number;
   /** Video keyframe thumbnails go to <thumbnailsRoot>/<job id>/ (the API serves them); none written when absent. */
   thumbnailsRoot?: string;
 }
