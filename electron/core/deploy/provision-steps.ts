@@ -8,7 +8,7 @@ import { quoteArg } from '../fleet/ssh/shell-quote.js';
 import type { ProvisionStep, StepContext } from '../provision/provision-step.js';
 import { activeAgent, deployAgent, mintAgentToken, type AgentDeployConfig } from './agent-deployer.js';
 import { pullImage, transferImage } from './agent-image.js';
-import { parseDeployValues, renderDeployBundle, type DeployValuesInput } from './deploy-bundle.js';
+import { parseDeployValues, renderDeployBundle, type DeployValues, type DeployValuesInput } from './deploy-bundle.js';
 import { sshDeployTarget } from './ssh-deploy-target.js';
 
 /** Where the server keeps nginx and Docker (DeploySettings minus the bundle values). */
@@ -25,6 +25,13 @@ export const defaultServerLayout: ServerLayout = {
   nginxReloadCommand: 'systemctl reload nginx || nginx -s reload',
   dockerSocketPath: '/var/run/docker.sock',
 };
+
+/** The URL the console reaches the agent at: nginx on the domain, https once the site is on TLS. */
+export function agentBaseUrl(values: Pick<DeployValues, 'domain' | 'tls' | 'httpPort' | 'httpsPort'>): string {
+  const port = values.tls ? values.httpsPort : values.httpPort;
+  const defaultPort = values.tls ? 443 : 80;
+  return `${values.tls ? 'https' : 'http'}://${values.domain}${port === defaultPort ? '' : `:${port}`}`;
+}
 
 export interface DeployStepsConfig {
   values: DeployValuesInput;
@@ -193,18 +200,18 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
     title: 'Register the agent with a fresh admin token',
     async check(ctx) {
       const agents = ctx.agents.forServer(ctx.server.id);
-      const registered = agents.length > 0 && (await ctx.vault.has(`agent:admin-token:${agents[0].id}`));
-      return { satisfied: registered, detail: registered ? `agent ${agents[0].id}` : 'not registered' };
+      const expected = agentBaseUrl(values);
+      if (agents.length === 0 || !(await ctx.vault.has(`agent:admin-token:${agents[0].id}`))) return { satisfied: false, detail: 'not registered' };
+      // After HTTPS is turned on the console must use https: nginx redirects plain HTTP, and a redirected POST loses its body.
+      if (agents[0].baseUrl !== expected) return { satisfied: false, detail: `agent ${agents[0].id} registered at ${agents[0].baseUrl}, expected ${expected}` };
+      return { satisfied: true, detail: `agent ${agents[0].id} at ${expected}` };
     },
     async apply(ctx) {
       const t = target(ctx);
       const active = await activeAgent(t.docker);
       if (!active) throw new ConsoleError('AGENT_NOT_RUNNING', 'no agent container is running on this server');
       const adminToken = await mintAgentToken(t.docker, active.id, 'admin', 'mediafleet-console', 'console admin');
-      const scheme = values.tls ? 'https' : 'http';
-      const port = values.tls ? values.httpsPort : values.httpPort;
-      const defaultPort = values.tls ? 443 : 80;
-      const baseUrl = `${scheme}://${values.domain}${port === defaultPort ? '' : `:${port}`}`;
+      const baseUrl = agentBaseUrl(values);
       const { agentId } = await ctx.registerAgent({ name: `${ctx.server.name ?? values.domain} agent`, baseUrl, adminToken });
       ctx.log(`registered agent ${agentId} at ${baseUrl}`);
     },

@@ -33,20 +33,30 @@ export class AgentsRepository {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Registers an agent, or updates the one already registered for the same server/URL (idempotent). */
+  /**
+   * Registers an agent, or updates the one already registered (idempotent): a server has one agent, whose URL
+   * may change (http to https); an agent added by URL alone is the same agent when its URL is.
+   */
   upsert(agent: { serverId: string | null; name: string; baseUrl: string }): AgentRecord {
-    const existing = this.db
-      .prepare('SELECT * FROM agents WHERE base_url = ? AND server_id IS ?')
-      .get(agent.baseUrl, agent.serverId) as AgentRow | undefined;
+    const existing = (
+      agent.serverId !== null
+        ? this.db.prepare('SELECT * FROM agents WHERE server_id = ? ORDER BY created_at LIMIT 1').get(agent.serverId)
+        : this.db.prepare('SELECT * FROM agents WHERE base_url = ? AND server_id IS NULL').get(agent.baseUrl)
+    ) as AgentRow | undefined;
     if (existing) {
-      this.db.prepare('UPDATE agents SET name = ? WHERE id = ?').run(agent.name, existing.id);
-      return { ...fromRow(existing), name: agent.name };
+      this.db.prepare('UPDATE agents SET name = ?, base_url = ? WHERE id = ?').run(agent.name, agent.baseUrl, existing.id);
+      return { ...fromRow(existing), name: agent.name, baseUrl: agent.baseUrl };
     }
     const record: AgentRecord = { id: randomUUID(), ...agent, createdAt: this.now().toISOString() };
     this.db
       .prepare('INSERT INTO agents (id, server_id, name, base_url, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(record.id, record.serverId, record.name, record.baseUrl, record.createdAt);
     return record;
+  }
+
+  /** Points an agent at a new URL (its token stays valid: same agent, reached another way). */
+  setBaseUrl(id: string, baseUrl: string): void {
+    this.db.prepare('UPDATE agents SET base_url = ? WHERE id = ?').run(baseUrl, id);
   }
 
   list(): AgentRecord[] {

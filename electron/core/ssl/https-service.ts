@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { CertificateStatus } from '../contracts/ssl.js';
 import { deployValuesOf, type DeploySettingsRepository } from '../deploy/deploy-settings-repository.js';
 import { parseDeployValues } from '../deploy/deploy-bundle.js';
+import { agentBaseUrl } from '../deploy/provision-steps.js';
 import type { FleetService } from '../fleet/fleet-service.js';
 import type { ProvisionService } from '../provision/provision-service.js';
 import type { ProvisionStep, StepContext } from '../provision/provision-step.js';
@@ -127,6 +128,15 @@ export class HttpsService {
         this.deps.certificates.saveCertificate(ctx.server.id, r.certificate);
         // Later deploys and provisioning runs render the TLS site for this domain.
         this.deps.deploySettings.set(ctx.server.id, { ...(this.deps.deploySettings.get(ctx.server.id) ?? settings), domain: parsed.domain, tls: true });
+        // nginx now redirects plain HTTP (and a redirected POST loses its body): the console uses https from here on.
+        const httpsUrl = agentBaseUrl({ ...values, tls: true });
+        for (const agent of ctx.agents.forServer(ctx.server.id)) {
+          if (agent.baseUrl === httpsUrl) continue;
+          ctx.agents.setBaseUrl(agent.id, httpsUrl);
+          this.deps.audit.record('agent.url-changed', ctx.server.id, { agentId: agent.id, from: agent.baseUrl, to: httpsUrl });
+          ctx.log(`the console now reaches agent ${agent.id} at ${httpsUrl}`);
+        }
+        if (parsed.staging) ctx.log('a staging certificate is not trusted by browsers or by this console: enable HTTPS again without staging before using the agent');
         this.deps.audit.record('ssl.certificate-installed', ctx.server.id, {
           domain: parsed.domain,
           notAfter: r.certificate.notAfter.toISOString(),
