@@ -12,6 +12,7 @@
 // covers docker save | docker load over SSH), and apt installs (packages are shared with this machine).
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import tls from 'node:tls';
@@ -58,6 +59,20 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
       res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
     });
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+/** GET over https to the VPS, as a client that resolves the domain to it and trusts the test CA would. */
+function httpsGet(host: string, path: string, ca: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = https.get({ host, port: 443, path, servername: domain, ca, headers: { host: domain, ...headers }, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: https://${domain}${path}`)));
     req.on('error', reject);
   });
 }
@@ -214,6 +229,23 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     expect(await core.invoke('deploy:logs', { serverId, containerId: 'no-such-container' })).toMatchObject({ ok: false, error: { code: 'CONTAINER_NOT_FOUND' } });
   }, 120_000);
 
+  it('a login user who may sudo but is not in the docker group reaches Docker through sudo (docker system dial-stdio)', async () => {
+    expect(vps.exec(`id -nG ${vps.user}`)).not.toMatch(/\bdocker\b/);
+    const sudoerId = (
+      await core.fleet.addServer({ name: 'deploy-vps-sudoer', host: vps.address, port: 22, user: vps.user, auth: { kind: 'generate', password: vps.password, disablePasswordLogin: false } })
+    ).id;
+    try {
+      const { settings } = data<{ settings: Record<string, unknown> }>(await core.invoke('deploy:get-settings', { serverId }));
+      data(await core.invoke('deploy:set-settings', { serverId: sudoerId, settings }));
+      const asRoot = data<{ containers: { id: string }[] }>(await core.invoke('deploy:containers', { serverId })).containers;
+      const asSudoer = data<{ containers: { id: string }[] }>(await core.invoke('deploy:containers', { serverId: sudoerId })).containers;
+      expect(asSudoer.map((c) => c.id)).toEqual(asRoot.map((c) => c.id));
+      expect(data<{ text: string }>(await core.invoke('deploy:logs', { serverId: sudoerId, tail: 20 })).text).toContain('agent listening');
+    } finally {
+      await core.fleet.removeServer(sudoerId);
+    }
+  }, 120_000);
+
   it('deploy:agent upgrades health-gated, deploy:rollback goes back; settings follow what runs', async () => {
     const up = await timed('upgrade', () => runOperation('deploy:agent', { serverId, ...v2 }));
     expect(up.run.status, JSON.stringify(up.events.slice(-5))).toBe('succeeded');
@@ -282,6 +314,13 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     expect(new Date(status.notAfter!).getTime()).toBeGreaterThan(Date.now() + 7 * 86400_000);
     expect(status.attempts.map((a) => a.ok)).toEqual([true]);
     expect(status.nextAttemptAt).toBeNull();
+    // The console now reaches the agent over https (nginx redirects plain HTTP), with the same admin token.
+    const [agent] = core.agents.forServer(serverId);
+    expect(agent?.baseUrl).toBe(`https://${domain}`);
+    const adminToken = (await core.vault.get(secretNames.agentAdminToken(agent!.id)))!;
+    const info = await httpsGet(vps.address, '/v1/info', rootPem, { authorization: `Bearer ${adminToken}` });
+    expect(info.status, info.body).toBe(200);
+    expect(core.audit.list({ limit: 1000 }).some((e) => e.action === 'agent.url-changed')).toBe(true);
     // Plain HTTP now redirects to HTTPS (also /v1/health from outside), and the renewal is scheduled (cron:
     // the VPS runs no systemd).
     expect((await get(`http://${vps.address}/v1/health`)).status).toBe(301);

@@ -1,7 +1,7 @@
-// The deployer's view of a server over one SSH connection: dockerode talking to the server's Docker socket
-// through an SSH stream-local forward (no `docker system dial-stdio`, no second connection, the pinned host
-// key of the fleet connection applies), shell commands, `docker load` for image transfer, and HTTP to the
-// server's loopback through a TCP forward.
+// The deployer's view of a server over one SSH connection (no second connection: the pinned host key of the
+// fleet connection applies): dockerode talking to the server's Docker socket (a stream-local forward as root,
+// `sudo -n docker system dial-stdio` for a sudoer), shell commands, `docker load` for image transfer, and HTTP
+// to the server's loopback through a TCP forward.
 import http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
@@ -11,28 +11,65 @@ import { runCommand, quoteArgv } from '../fleet/ssh/index.js';
 import type { DeployTarget, HttpAnswer } from './agent-deployer.js';
 import type { ImageLoader } from './agent-image.js';
 
-/** An http.Agent whose sockets are SSH channels to a unix socket on the server. */
-function unixSocketAgentOverSsh(client: SshClient, socketPath: string): http.Agent {
+/** Makes an SSH channel look enough like a net.Socket for http: these are the few methods it calls on one. */
+function asSocket(stream: unknown): Duplex {
+  const s = stream as Duplex & Record<string, unknown>;
+  s.setTimeout ??= () => s;
+  s.setNoDelay ??= () => s;
+  s.setKeepAlive ??= () => s;
+  s.ref ??= () => s;
+  s.unref ??= () => s;
+  return s;
+}
+
+type ConnectionFactory = (callback: (err: Error | null, s?: Duplex) => void) => void;
+
+/** An http.Agent whose sockets come from `connect` (one SSH channel per request). */
+function agentOverSsh(connect: ConnectionFactory): http.Agent {
   const agent = new http.Agent({ keepAlive: false });
   (agent as unknown as { createConnection: unknown }).createConnection = (_opts: unknown, callback: (err: Error | null, s?: Duplex) => void) => {
-    client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
-      if (err) return callback(new ConsoleError('DOCKER_UNREACHABLE', `cannot reach ${socketPath} on the server: ${err.message}`));
-      // http expects a net.Socket; these are the few methods it calls on one.
-      const s = stream as unknown as Duplex & Record<string, unknown>;
-      s.setTimeout ??= () => s;
-      s.setNoDelay ??= () => s;
-      s.setKeepAlive ??= () => s;
-      s.ref ??= () => s;
-      s.unref ??= () => s;
-      callback(null, s);
-    });
+    connect(callback);
     return undefined;
   };
   return agent;
 }
 
-export function dockerOverSsh(client: SshClient, socketPath = '/var/run/docker.sock'): Docker {
-  return new Docker({ protocol: 'http', host: 'docker.invalid', port: 80, agent: unixSocketAgentOverSsh(client, socketPath) } as Docker.DockerOptions);
+/** The server's Docker socket as the login user: an SSH stream-local forward (sshd opens the socket). */
+function streamLocalConnection(client: SshClient, socketPath: string): ConnectionFactory {
+  return (callback) =>
+    client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
+      if (err) return callback(new ConsoleError('DOCKER_UNREACHABLE', `cannot reach ${socketPath} on the server: ${err.message}`));
+      callback(null, asSocket(stream));
+    });
+}
+
+/**
+ * The server's Docker socket through `sudo -n docker system dial-stdio` (what the docker CLI's own ssh:// transport
+ * runs): a login user who may sudo but is not in the docker group cannot open the socket itself, and adding it
+ * to the group would hand it root without sudo's log.
+ */
+function sudoDialStdioConnection(client: SshClient, socketPath: string, sudo: string): ConnectionFactory {
+  const command = `${sudo} ${quoteArgv(['docker', '-H', `unix://${socketPath}`, 'system', 'dial-stdio'])}`;
+  return (callback) =>
+    client.exec(command, (err, channel) => {
+      if (err) return callback(new ConsoleError('DOCKER_UNREACHABLE', `cannot start docker system dial-stdio on the server: ${err.message}`));
+      // The CLI says why it could not connect on stderr and exits; http then sees the channel end early.
+      let stderr = '';
+      channel.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-800)));
+      channel.on('exit', (code: number | null) => {
+        if (code && code !== 0) (channel as unknown as Duplex).destroy(new ConsoleError('DOCKER_UNREACHABLE', `docker system dial-stdio on the server exited ${code}: ${stderr.trim() || 'no message'}`));
+      });
+      callback(null, asSocket(channel));
+    });
+}
+
+/**
+ * dockerode for the server's Docker engine over an SSH connection. Logged in as root, or with `sudo` empty, the
+ * socket is forwarded directly; otherwise through sudo (see sudoDialStdioConnection).
+ */
+export function dockerOverSsh(client: SshClient, socketPath = '/var/run/docker.sock', sudo = ''): Docker {
+  const connect = sudo ? sudoDialStdioConnection(client, socketPath, sudo) : streamLocalConnection(client, socketPath);
+  return new Docker({ protocol: 'http', host: 'docker.invalid', port: 80, agent: agentOverSsh(connect) } as Docker.DockerOptions);
 }
 
 function httpGetOverSsh(client: SshClient, port: number, path: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
@@ -47,11 +84,7 @@ function httpGetOverSsh(client: SshClient, port: number, path: string, headers: 
         createConnection: (_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
           client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) => {
             if (err) return cb(new Error(`connection to 127.0.0.1:${port} on the server failed: ${err.message}`));
-            const s = stream as unknown as Duplex & Record<string, unknown>;
-            s.setTimeout ??= () => s;
-            s.setNoDelay ??= () => s;
-            s.setKeepAlive ??= () => s;
-            cb(null, s);
+            cb(null, asSocket(stream));
           });
           return undefined;
         },
@@ -79,7 +112,7 @@ export function sshDeployTarget(client: SshClient, opts: SshDeployTargetOptions 
   const socketPath = opts.dockerSocketPath ?? '/var/run/docker.sock';
   const sudo = opts.sudo ? `${opts.sudo} ` : '';
   return {
-    docker: dockerOverSsh(client, socketPath),
+    docker: dockerOverSsh(client, socketPath, opts.sudo ?? ''),
     async exec(command, o = {}) {
       const r = await runCommand(client, `${sudo}sh -c ${quoteArgv([command])}`, { stdin: o.stdin, signal: o.signal });
       return { code: r.code, stdout: r.stdout, stderr: r.stderr };
