@@ -88,6 +88,70 @@ describe('HTTP API on real models', () => {
     expect(res.body.rss_mb).toBeGreaterThan(50);
   });
 
+  /** Reads server-sent events from a fetch response until it ends (or `until` says stop). */
+  async function readEvents(response: Response, until: (e: { event: string; data: unknown }) => boolean = () => false) {
+    const events: { event: string; data: unknown }[] = [];
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if (!event || data === undefined) continue;
+        events.push({ event, data: JSON.parse(data) });
+        if (until(events.at(-1)!)) {
+          await reader.cancel();
+          return events;
+        }
+      }
+    }
+    return events;
+  }
+
+  it.skipIf(missing.length > 0)(`POST /v1/bench streams its progress as server-sent events, then the report${skipReason}`, async () => {
+    const response = await fetch(`${t.url}/v1/bench`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.admin}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ rounds: 1, analyses: ['nsfw'] }),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const events = await readEvents(response);
+    expect(events.filter((e) => e.event === 'progress').map((e) => e.data)).toEqual([
+      { done: 0, total: 2 },
+      { done: 1, total: 2 },
+      { done: 2, total: 2 },
+    ]);
+    expect(events.at(-1)).toMatchObject({ event: 'result', data: { images: 2, rounds: 1, workers: 1 } });
+  });
+
+  it.skipIf(missing.length > 0)(`closing the connection cancels the benchmark: its jobs are canceled, the worker is free again${skipReason}`, async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${t.url}/v1/bench`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.admin}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ rounds: 5 }),
+      signal: abort.signal,
+    });
+    // The run has started (its jobs are submitted) once the first progress event arrives; then the client leaves.
+    await readEvents(response, (e) => e.event === 'progress');
+    abort.abort();
+    const queue = t.agent.services.queue;
+    await expect
+      .poll(() => queue.list('__bench__', { limit: 100 }).filter((j) => j.status === 'queued' || j.status === 'running').length, { timeout: 30_000 })
+      .toBe(0);
+    const statuses = queue.list('__bench__', { limit: 100 }).slice(0, 10).map((j) => j.status);
+    expect(statuses).toContain('canceled');
+    // The agent goes on serving: a small job of another tenant runs at once.
+    const accepted = await api(t.url, t.tokens.submit, 'POST', '/v1/jobs', upload(path.join(fixtures, 'images/coffee.png'), { analyses: 'nsfw' }));
+    expect((await waitForStatus(t.url, t.tokens.submit, accepted.body.id, ['succeeded', 'failed'], 30_000)).status).toBe('succeeded');
+  }, 60_000);
+
   it.skipIf(missing.length > 0)(`finds the same person's face across images, clusters and names persons, per tenant${skipReason}`, async () => {
     const submitAndWait = async (file: string, fields: Record<string, string>, token = t.tokens.submit) => {
       const accepted = await api(t.url, token, 'POST', '/v1/jobs', upload(file, fields));

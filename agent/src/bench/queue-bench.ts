@@ -34,10 +34,22 @@ export async function listBenchImages(dir: string): Promise<string[]> {
   return images.map((n) => path.join(dir, n));
 }
 
-export async function runQueueBench(
-  queue: JobQueue,
-  options: { imagesDir: string; uploadsDir: string; tenant: string; rounds: number; analyses?: string[] },
-): Promise<BenchReport> {
+export interface QueueBenchOptions {
+  imagesDir: string;
+  uploadsDir: string;
+  tenant: string;
+  rounds: number;
+  analyses?: string[];
+  /** Aborting cancels the benchmark's unfinished jobs (the workers stop on them) and rejects with CANCELED. */
+  signal?: AbortSignal;
+  /** After each finished image: how many of how many. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function runQueueBench(queue: JobQueue, options: QueueBenchOptions): Promise<BenchReport> {
+  const { signal } = options;
+  const canceled = () => new AgentError('CANCELED', 'the benchmark was canceled');
+  if (signal?.aborted) throw canceled();
   const images = await listBenchImages(options.imagesDir);
   const submitted: Array<{ id: string; at: number }> = [];
   const started = performance.now();
@@ -59,9 +71,25 @@ export async function runQueueBench(
   const suiteMs: number[] = [];
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  // Cancel every job of the run that has not finished: queued ones never start, running ones are stopped.
+  const cancelAll = (): void => {
+    for (const { id } of submitted) {
+      try {
+        queue.cancel(options.tenant, id);
+      } catch {
+        /* already finished */
+      }
+    }
+  };
+  signal?.addEventListener('abort', cancelAll, { once: true });
+  if (signal?.aborted) cancelAll();
+  let done = 0;
   try {
+    options.onProgress?.(0, submitted.length);
     for (const { id } of submitted) {
       const job = await queue.waitForFinish(options.tenant, id);
+      if (signal?.aborted) throw canceled();
+      options.onProgress?.(++done, submitted.length);
       if (job.status !== 'succeeded') throw new AgentError('INTERNAL', `benchmark job ${id} ${job.status}: ${job.error?.message ?? ''}`);
       const result = job.result as ResultDocument;
       for (const [name, ms] of Object.entries(result.timings)) (perAnalysis[name] ??= []).push(ms);
@@ -69,6 +97,7 @@ export async function runQueueBench(
     }
   } finally {
     clearInterval(rssTimer);
+    signal?.removeEventListener('abort', cancelAll);
   }
   const elapsedMs = performance.now() - started;
   return {

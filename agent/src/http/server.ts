@@ -87,7 +87,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
     describeModels,
     readiness: () => ({ status: state, ready: state === 'ok' }),
     runBench: (opts) =>
-      runQueueBench(queue, { imagesDir: config.benchImagesDir, uploadsDir, tenant: '__bench__', rounds: opts.rounds, analyses: opts.analyses }),
+      runQueueBench(queue, { imagesDir: config.benchImagesDir, uploadsDir, tenant: '__bench__', ...opts }),
   };
 
   const app = await buildApp(services, logger);

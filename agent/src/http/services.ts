@@ -21,5 +21,5 @@ export interface AgentServices {
   describeModels(): Promise<InstalledModel[]>;
   /** Readiness: the workers have loaded their models and the agent is not stopping. */
   readiness(): { status: 'ok' | 'starting' | 'stopping'; ready: boolean };
-  runBench(options: { rounds: number; analyses?: string[] }): Promise<BenchReport>;
+  runBench(options: { rounds: number; analyses?: string[]; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<BenchReport>;
 }

@@ -1,5 +1,6 @@
 // Talks to one agent's HTTP API v1: streams a file as multipart (so a large video never sits in memory and
-// upload progress can be reported), reads job state, cancels; face search and persons; the agent's benchmark.
+// upload progress can be reported), reads job state, cancels; face search and persons; the agent's benchmark;
+// token administration.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -40,6 +41,8 @@ export interface AgentPort {
   /** Yields the job's events until it ends; throws when the stream cannot be opened (callers then poll). */
   followJob?(jobId: string, signal?: AbortSignal): AsyncIterable<AgentJobEvent>;
   cancelJob(jobId: string): Promise<void>;
+  /** The JPEG thumbnail of keyframe `index` of a video job; refuses a body over `maxBytes`. */
+  getKeyframe?(jobId: string, index: number, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
 }
 
 /** A stored face as the agent's face search answers it (box in the source media's pixels). */
@@ -60,6 +63,30 @@ export interface AgentPerson {
   name: string | null;
   faceCount: number;
   createdAt: string;
+}
+
+/** A token as the agent's admin API lists it (never with its secret). */
+export interface AgentTokenView {
+  id: string;
+  scope: 'admin' | 'submit' | 'read';
+  tenant: string;
+  label: string | null;
+  createdAt: string;
+  /** Not sent by agents up to now; read if a later agent adds it. */
+  lastUsedAt?: string | null;
+  revokedAt: string | null;
+}
+
+/** A token as the agent's admin API lists it (never with its secret). */
+export interface AgentTokenView {
+  id: string;
+  scope: 'admin' | 'submit' | 'read';
+  tenant: string;
+  label: string | null;
+  createdAt: string;
+  /** Not sent by agents up to now; read if a later agent adds it. */
+  lastUsedAt?: string | null;
+  revokedAt: string | null;
 }
 
 export interface AgentEndpoint {
@@ -170,6 +197,33 @@ export class AgentHttpClient implements AgentPort {
     await this.readJson(response);
   }
 
+  async getKeyframe(jobId: string, index: number, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    const response = await this.fetch(`/v1/jobs/${encodeURIComponent(jobId)}/keyframes/${index}.jpg`, {
+      headers: { authorization: `Bearer ${this.endpoint.token}`, accept: 'image/jpeg' },
+      signal,
+    });
+    if (!response.ok) {
+      await this.readJson(response);
+      throw new ConsoleError('AGENT_ERROR', `the agent answered HTTP ${response.status}`);
+    }
+    const tooLarge = (): ConsoleError =>
+      new ConsoleError('KEYFRAME_TOO_LARGE', `keyframe ${index} of job ${jobId} is larger than ${maxBytes} bytes; a keyframe thumbnail never is, so it was refused`);
+    if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+      await response.body?.cancel();
+      throw tooLarge();
+    }
+    // The length header may be absent (chunked): count while reading and stop at the bound.
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+      total += chunk.length;
+      // Leaving the loop cancels the rest of the body.
+      if (total > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+
   /** The tenant's faces most similar to one face (`GET /v1/faces/:id/similar`, scope submit). */
   async similarFaces(faceId: string, limit: number, signal?: AbortSignal): Promise<AgentSimilarFaces> {
     return (await this.getJson(`/v1/faces/${encodeURIComponent(faceId)}/similar?limit=${limit}`, signal)) as AgentSimilarFaces;
@@ -192,15 +246,73 @@ export class AgentHttpClient implements AgentPort {
     return (await this.readJson(response)) as AgentPerson;
   }
 
-  /** Runs the agent's own benchmark (`POST /v1/bench`, scope admin); it answers when the whole run is over. */
-  async runBench(options: { rounds: number; analyses?: readonly AnalysisName[] }, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * Runs the agent's own benchmark (`POST /v1/bench`, scope admin). Asked for server-sent events, the agent reports
+   * each finished image (`onProgress`) and then the report; an agent that answers plain JSON (older) only at the
+   * end. Aborting `signal` closes the connection, which makes the agent cancel the run's jobs.
+   */
+  async runBench(
+    options: { rounds: number; analyses?: readonly AnalysisName[] },
+    signal?: AbortSignal,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<unknown> {
     const response = await this.fetch('/v1/bench', {
       method: 'POST',
-      headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json', accept: 'text/event-stream, application/json' },
       body: JSON.stringify(options),
       signal,
     });
-    return this.readJson(response);
+    if (!response.ok || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) return this.readJson(response);
+    try {
+      for await (const { event, data } of readServerSentEvents(response)) {
+        if (event === 'progress') {
+          const p = data as { done?: unknown; total?: unknown };
+          if (typeof p.done === 'number' && typeof p.total === 'number') onProgress?.(p.done, p.total);
+        } else if (event === 'result') {
+          return data;
+        } else if (event === 'error') {
+          const e = data as { code?: string; message?: string };
+          throw new ConsoleError(e.code ? `AGENT_${e.code}` : 'AGENT_ERROR', `the agent's benchmark failed: ${e.message ?? 'no reason given'}`);
+        }
+      }
+    } catch (err) {
+      if (err instanceof ConsoleError) throw err;
+      if (signal?.aborted) throw new ConsoleError('CANCELED', 'the request was canceled');
+      throw new ConsoleError('AGENT_UNREACHABLE', `the connection to ${this.endpoint.baseUrl} broke during the benchmark: ${(err as Error).message}`);
+    }
+    throw new ConsoleError('AGENT_BAD_RESPONSE', 'the agent ended the benchmark stream without a result');
+  }
+
+  /**
+   * The id of the token this client presents: an agent token is `mf_<id>_<secret>`, so the id is part of it.
+   * Null for a token of another form (it cannot be matched to the agent's list).
+   */
+  presentedTokenId(): string | null {
+    return /^mf_([a-z0-9]{12})_/.exec(this.endpoint.token)?.[1] ?? null;
+  }
+
+  /** The agent's tokens, never their secrets (`GET /v1/tokens`, scope admin). */
+  async listTokens(signal?: AbortSignal): Promise<AgentTokenView[]> {
+    return ((await this.getJson('/v1/tokens', signal)) as { tokens: AgentTokenView[] }).tokens;
+  }
+
+  /** Creates a token (`POST /v1/tokens`, scope admin); the answer carries the secret, once. */
+  async createToken(input: { scope: AgentTokenView['scope']; tenant: string; label?: string }): Promise<{ token: string; record: AgentTokenView }> {
+    const response = await this.fetch('/v1/tokens', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    return (await this.readJson(response)) as { token: string; record: AgentTokenView };
+  }
+
+  /** Revokes a token (`DELETE /v1/tokens/:id`, scope admin); revoking a revoked token answers it unchanged. */
+  async revokeToken(tokenId: string): Promise<AgentTokenView> {
+    const response = await this.fetch(`/v1/tokens/${encodeURIComponent(tokenId)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${this.endpoint.token}` },
+    });
+    return (await this.readJson(response)) as AgentTokenView;
   }
 
   private async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
@@ -244,5 +356,37 @@ export class AgentHttpClient implements AgentPort {
       );
     }
     return body;
+  }
+}
+
+/** The `event:`/`data:` pairs of a text/event-stream body, as JSON (comments and heartbeats skipped). */
+async function* readServerSentEvents(response: Response): AsyncGenerator<{ event: string; data: unknown }> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n/g, '\n');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).replace(/^ /, ''))
+          .join('\n');
+        if (!data) continue;
+        try {
+          yield { event, data: JSON.parse(data) as unknown };
+        } catch {
+          throw new ConsoleError('AGENT_BAD_RESPONSE', `the agent sent an event that is not JSON: ${data.slice(0, 80)}`);
+        }
+      }
+    }
+  } finally {
+    reader.releaseLock();
   }
 }

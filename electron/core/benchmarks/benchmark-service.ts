@@ -1,6 +1,7 @@
-// Runs the agent's benchmark as a console operation. The agent answers `POST /v1/bench` only when the whole run
-// is over, so the operation shows elapsed time and a progress estimated from the last comparable run on that
-// agent; it can be cancelled and is bounded by a timeout. Finished runs go to the console store.
+// Runs the agent's benchmark as a console operation: progress is the agent's own count of finished images (it
+// streams them); from an older agent that answers only at the end, an estimate from the last comparable run on
+// that agent. Cancelling closes the connection, which makes the agent cancel the run's jobs; a timeout bounds
+// it. Finished runs go to the console store.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { BenchReport, type BenchAgent, type BenchOptions, type BenchmarkOperation, type BenchmarkRun } from '../contracts/benchmarks.js';
@@ -9,7 +10,7 @@ import type { BenchmarkRepository } from './benchmark-repository.js';
 
 /** What a benchmark needs from one agent; AgentHttpClient is the real one. */
 export interface BenchPort {
-  runBench(options: { rounds: number; analyses?: readonly string[] }, signal?: AbortSignal): Promise<unknown>;
+  runBench(options: { rounds: number; analyses?: readonly string[] }, signal?: AbortSignal, onProgress?: (done: number, total: number) => void): Promise<unknown>;
 }
 
 export interface BenchAgents {
@@ -25,11 +26,13 @@ export interface BenchmarkServiceOptions {
 }
 
 interface Running {
-  op: Omit<BenchmarkOperation, 'elapsedMs' | 'progress'>;
+  op: Omit<BenchmarkOperation, 'elapsedMs' | 'progress' | 'imagesDone' | 'imagesTotal'>;
   abort: AbortController;
   /** Why the run was aborted: the user, or the timeout. */
   stopReason: 'canceled' | 'timeout' | null;
   seq: number;
+  /** The agent's own count of finished images, when it reports one. */
+  reported: { done: number; total: number } | null;
 }
 
 /** The latest operations stay queryable for this session; older ones are only in the history. */
@@ -58,6 +61,7 @@ export class BenchmarkService {
     const running: Running = {
       abort: new AbortController(),
       stopReason: null,
+      reported: null,
       seq: 0,
       op: {
         operationId: randomUUID(),
@@ -117,7 +121,11 @@ export class BenchmarkService {
       running.abort.abort();
     }, running.op.timeoutMs);
     try {
-      const answer = await client.runBench({ rounds: options.rounds, analyses: options.analyses ?? undefined }, running.abort.signal);
+      const answer = await client.runBench({ rounds: options.rounds, analyses: options.analyses ?? undefined }, running.abort.signal, (done, total) => {
+        if (running.op.state !== 'running') return;
+        running.reported = { done, total };
+        this.emit(running, 'running');
+      });
       const parsed = BenchReport.safeParse(answer);
       if (!parsed.success) {
         throw new ConsoleError('AGENT_BAD_RESPONSE', `the agent's benchmark answer is not what this console expects: ${parsed.error.issues[0]?.message}`);
@@ -165,9 +173,10 @@ export class BenchmarkService {
     const elapsedMs = Math.max(0, end - Date.parse(running.op.startedAt));
     let progress: number | null = null;
     if (running.op.state === 'succeeded') progress = 1;
-    // An estimate never claims to be done: the agent's answer is what ends the run.
+    // Neither the agent's count nor an estimate claims to be done: the agent's report is what ends the run.
+    else if (running.op.state === 'running' && running.reported && running.reported.total > 0) progress = Math.min(0.99, running.reported.done / running.reported.total);
     else if (running.op.state === 'running' && running.op.expectedMs) progress = Math.min(0.95, elapsedMs / running.op.expectedMs);
-    return { ...running.op, elapsedMs, progress };
+    return { ...running.op, elapsedMs, progress, imagesDone: running.reported?.done ?? null, imagesTotal: running.reported?.total ?? null };
   }
 
   private emit(running: Running, phase: string, error?: { code: string; message: string }): void {

@@ -78,6 +78,9 @@ describe('benchmarks on a real built-in agent', () => {
   });
 
   it('runs a short benchmark, stores it with the hardware facts and lists it for the agent', async () => {
+    const progress: (number | null)[] = [];
+    const onEvent = (e: { progress: number | null }) => progress.push(e.progress);
+    core.benchmarks.events.on('operation', onEvent);
     const started = await call<BenchmarkOperation>(core, 'benchmarks:start', { agentId: 'local', options: { rounds: 1, analyses: ['nsfw'] } });
     expect(started).toMatchObject({ state: 'running', agentName: 'This computer', expectedMs: null, progress: null });
     // One run per agent at a time: a second would measure the first one's load.
@@ -85,6 +88,9 @@ describe('benchmarks on a real built-in agent', () => {
     const end = await waitForEnd(core, started.operationId, 150_000);
     expect(end.error).toBeNull();
     expect(end).toMatchObject({ state: 'succeeded', progress: 1, runId: expect.any(String) });
+    core.benchmarks.events.off('operation', onEvent);
+    // No earlier run to estimate from: the progress seen is the agent's own count of finished images (0, 1, 2 of 2).
+    expect(progress.filter((p) => p !== null)).toEqual([0, 0.5, 0.99, 1]);
     const history = await call<BenchmarkRun[]>(core, 'benchmarks:history', { agentId: 'local' });
     expect(history).toHaveLength(1);
     const [run] = history;

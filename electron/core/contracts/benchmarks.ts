@@ -61,8 +61,14 @@ export const BenchmarkOperation = z.object({
   elapsedMs: z.number(),
   /** How long the last comparable run on this agent took; null on a first run. */
   expectedMs: z.number().nullable(),
-  /** 0..1 estimated from expectedMs (the agent reports no progress of its own); null when unknown. */
+  /**
+   * 0..1: images finished of the run's images as the agent reports them (imagesDone/imagesTotal); from an agent
+   * that reports nothing until its answer, estimated from expectedMs; null when neither is known.
+   */
   progress: z.number().min(0).max(1).nullable(),
+  /** The agent's own count, when it streams one (null: an older agent, or not started yet). */
+  imagesDone: z.number().int().nullable(),
+  imagesTotal: z.number().int().nullable(),
   timeoutMs: z.number(),
   runId: z.string().nullable(),
   error: ErrorEnvelope.nullable(),

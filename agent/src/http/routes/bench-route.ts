@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AnalysisName } from '../../contracts/result-document.js';
+import { toErrorInfo } from '../../errors.js';
 import { Hardware } from '../schemas.js';
 import type { AgentServices } from '../services.js';
 
@@ -26,10 +27,41 @@ export const benchRoute = (services: AgentServices): FastifyPluginAsyncZod =>
         config: { scope: 'admin' },
         schema: {
           summary: 'Run the image benchmark on this agent',
+          description:
+            'Answers with the report when the run is over. With `Accept: text/event-stream` it streams `event: progress` ' +
+            '({done, total} images) as the run goes, then `event: result` (the report) or `event: error` ({code, message}). ' +
+            'Closing the connection before the end cancels the run: its jobs are canceled and the workers stop on them.',
           body: z.object({ rounds: z.number().int().min(1).max(10).default(1), analyses: z.array(AnalysisName).optional() }).default({ rounds: 1 }),
           response: { 200: BenchReportSchema },
         },
       },
-      async (request) => services.runBench({ rounds: request.body.rounds, analyses: request.body.analyses }),
+      async (request, reply) => {
+        const abort = new AbortController();
+        // 'close' on the response fires when the connection goes before the answer is written: the client gave up.
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableFinished) abort.abort();
+        });
+        const options = { rounds: request.body.rounds, analyses: request.body.analyses, signal: abort.signal };
+        if (!(request.headers.accept ?? '').includes('text/event-stream')) return services.runBench(options);
+
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        const send = (event: string, data: unknown): void => {
+          if (!raw.destroyed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        };
+        const heartbeat = setInterval(() => !raw.destroyed && raw.write(': keep-alive\n\n'), 15_000);
+        try {
+          const report = await services.runBench({ ...options, onProgress: (done, total) => send('progress', { done, total }) });
+          send('result', BenchReportSchema.parse(report));
+        } catch (err) {
+          const info = toErrorInfo(err);
+          if (info.code === 'INTERNAL') request.log.error({ err }, 'benchmark failed');
+          send('error', info);
+        } finally {
+          clearInterval(heartbeat);
+          raw.end();
+        }
+      },
     );
   };

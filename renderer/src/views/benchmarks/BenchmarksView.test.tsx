@@ -53,6 +53,8 @@ const op = (state: BenchmarkOperation['state'], patch: Partial<BenchmarkOperatio
   elapsedMs: 12_000,
   expectedMs: 30_000,
   progress: state === 'running' ? 0.4 : state === 'succeeded' ? 1 : null,
+  imagesDone: null,
+  imagesTotal: null,
   timeoutMs: 900_000,
   runId: null,
   error: null,
@@ -90,6 +92,11 @@ describe('bench figures', () => {
     expect(operationText(op('running'))).toMatch(/about 40% \(estimated from the last run of 30 s\)/);
     expect(operationText(op('running', { expectedMs: null, progress: null }))).toMatch(/First run on this agent/);
     expect(operationText(op('canceled'))).toMatch(/still finishes the images it had queued/);
+  });
+
+  it("shows the agent's own count when it streams one, and says its cancel stops the run", () => {
+    expect(operationText(op('running', { imagesDone: 3, imagesTotal: 8, progress: 3 / 8 }))).toMatch(/: 3 of 8 images analysed\.$/);
+    expect(operationText(op('canceled', { imagesDone: 3, imagesTotal: 8 }))).toMatch(/the agent stopped the rest of the run/);
   });
 });
 

@@ -37,18 +37,22 @@ export function formatDuration(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-/** What the progress line says: an estimate is called one; without a previous run there is only elapsed time. */
+/** What the progress line says: the agent's count when it gives one, an estimate called an estimate, else elapsed time. */
 export function operationText(op: BenchmarkOperation): string {
   const elapsed = formatDuration(op.elapsedMs);
   switch (op.state) {
     case 'running':
+      if (op.imagesTotal !== null && op.imagesDone !== null) return `Running on ${op.agentName} for ${elapsed}: ${op.imagesDone} of ${op.imagesTotal} images analysed.`;
       return op.progress === null
         ? `Running on ${op.agentName} for ${elapsed}. First run on this agent: the agent answers when it is done.`
         : `Running on ${op.agentName} for ${elapsed}, about ${Math.round(op.progress * 100)}% (estimated from the last run of ${formatDuration(op.expectedMs ?? 0)}).`;
     case 'succeeded':
       return `Finished on ${op.agentName} in ${elapsed}.`;
     case 'canceled':
-      return `Canceled on ${op.agentName} after ${elapsed}. The agent still finishes the images it had queued.`;
+      // An agent that streams its progress also cancels the run's jobs when the console hangs up; an older one does not.
+      return op.imagesTotal !== null
+        ? `Canceled on ${op.agentName} after ${elapsed}; the agent stopped the rest of the run.`
+        : `Canceled on ${op.agentName} after ${elapsed}. The agent still finishes the images it had queued.`;
     default:
       return `Failed on ${op.agentName} after ${elapsed}.`;
   }
