@@ -12,6 +12,7 @@ import { provisionContract } from './contracts/provision.js';
 import { serversContract } from './contracts/servers.js';
 import { shellContract } from './contracts/shell.js';
 import { sslContract } from './contracts/ssl.js';
+import { tokensContract } from './contracts/tokens.js';
 
 export * from './contracts/define.js';
 
@@ -27,6 +28,7 @@ export const consoleMethods: Record<string, InvokeDef> = {
   ...sslContract,
   ...facesContract,
   ...benchmarksContract,
+  ...tokensContract,
 };
 
 export type ConsoleMethodName = keyof typeof consoleMethods;

@@ -25,6 +25,8 @@ import type { SecretVault } from './secrets/secret-vault.js';
 import { CertificateRepository } from './ssl/certificate-repository.js';
 import { HttpsService, type HttpsOptions } from './ssl/https-service.js';
 import { openConsoleStore, type ConsoleDb } from './store/console-store.js';
+import { createTokensHandlers } from './tokens/tokens-handlers.js';
+import { TokensService } from './tokens/tokens-service.js';
 
 export type VaultConfig =
   | { kind: 'file'; path: string; passphrase: string }
@@ -61,7 +63,7 @@ export interface ConsoleCore {
   health: HealthMonitor;
   /** Terminals; forward `shells.events` ('data', 'exit') to the renderer as 'shell:data' / 'shell:exit'. */
   shells: ShellService;
-  /** Agents for face search and benchmarks; the process running the built-in agent binds it with `useLocalAgent`. */
+  /** Agents for face search, benchmarks and token administration; the process running the built-in agent binds it with `useLocalAgent`. */
   agentDirectory: AgentDirectory;
   /** Agent benchmarks; `benchmarks.events` ('operation') carries their progress. */
   benchmarks: BenchmarkService;
@@ -177,6 +179,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   for (const [method, handler] of Object.entries({
     ...createFacesHandlers(new FacesService(agentDirectory, audit)),
     ...createBenchmarkHandlers(benchmarks, agentDirectory),
+    ...createTokensHandlers(new TokensService(agentDirectory, audit)),
   })) {
     handlers.set(method, handler as Handler);
   }

@@ -142,7 +142,7 @@ describe('headless console server', () => {
     });
 
     it('refuses every method not marked readOnly before running it, with READ_ONLY', async () => {
-      for (const method of ['analyze:submit', 'analyze:list', 'servers:add', 'provision:start', 'shell:open']) {
+      for (const method of ['analyze:submit', 'analyze:list', 'servers:add', 'provision:start', 'shell:open', 'tokens:create', 'tokens:revoke']) {
         const res = await invoke(readOnly.base, method, {});
         expect(res.status).toBe(403);
         const body = (await res.json()) as { error: { code: string; message: string } };
@@ -163,7 +163,17 @@ describe('headless console server', () => {
       const readOnlyNames = Object.values(consoleMethods)
         .filter((m) => m.readOnly)
         .map((m) => m.name);
-      for (const name of readOnlyNames) expect(name).not.toMatch(/secret|vault|token|key|add|remove|start|cancel|open|write|submit/);
+      // A video's keyframe (a thumbnail) is not a key.
+      // tokens:list is the one "token" method a read-only console may call: it lists the metadata of an agent's
+      // tokens, and its schema drops a secret even if an agent sent one (checked below).
+      const metadataOnly = new Set(['tokens:list']);
+      for (const name of readOnlyNames.filter((n) => !metadataOnly.has(n))) {
+        expect(name).not.toMatch(/secret|vault|token|key(?!frame)|add|remove|start|cancel|open|write|submit|create|revoke/);
+      }
+      const listed = consoleMethods['tokens:list']!.output.parse([
+        { id: 'abc', scope: 'admin', tenant: 't', label: null, createdAt: '2026-11-24T00:00:00.000Z', lastUsedAt: null, revokedAt: null, usedByConsole: false, token: 'mf_abc_secret', secret: 'x' },
+      ]);
+      expect(JSON.stringify(listed)).not.toMatch(/secret/);
     });
   });
 

@@ -77,18 +77,6 @@ export interface AgentTokenView {
   revokedAt: string | null;
 }
 
-/** A token as the agent's admin API lists it (never with its secret). */
-export interface AgentTokenView {
-  id: string;
-  scope: 'admin' | 'submit' | 'read';
-  tenant: string;
-  label: string | null;
-  createdAt: string;
-  /** Not sent by agents up to now; read if a later agent adds it. */
-  lastUsedAt?: string | null;
-  revokedAt: string | null;
-}
-
 export interface AgentEndpoint {
   baseUrl: string;
   token: string;

@@ -29,6 +29,14 @@ export function adviceFor(code: string): string {
       return 'Check that it is running and reachable, then retry.';
     case 'CANCELED':
       return 'It was stopped on request; start it again when ready.';
+    case 'AGENT_NOT_ADMIN':
+    case 'AGENT_TOKEN_REJECTED':
+    case 'AGENT_NO_TOKEN':
+      return "Deploy the agent again from its server's Deploy panel, so the console gets an admin token for it.";
+    case 'TOKEN_USED_BY_CONSOLE':
+      return 'Revoke another token instead; to replace this one, deploy the agent again first.';
+    case 'TOKEN_NOT_FOUND':
+      return 'The list was out of date; it has been refreshed.';
     case 'DEPLOY_SETTINGS_MISSING':
       return "Save the server's deploy settings (domain, agent image, version) in its Deploy panel first.";
     case 'DOCKER_UNREACHABLE':

@@ -1,9 +1,10 @@
-// Settings: how this console is connected, the built-in agent, and the servers it knows.
+// Settings: how this console is connected, the built-in agent, the servers it knows, and agents' API tokens.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
 import { listServers, removeServer } from '../../../../electron/core/contracts/servers.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { AgentTokensSection } from './AgentTokensSection.js';
 
 export function SettingsView() {
   const client = useConsole();
@@ -52,6 +53,7 @@ export function SettingsView() {
         )}
         {remove.error && <ErrorNotice error={asErrorInfo(remove.error)} />}
       </section>
+      <AgentTokensSection />
     </div>
   );
 }
