@@ -87,15 +87,44 @@ describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromiu
   });
 
   // All four image analyses on every keyframe of vtest.avi take the agent minutes on two shared cores: the
-  // timeline is checked with faces only (persons per keyframe), which is what the timeline view draws.
-  it('drop vtest.avi: a video timeline with keyframes appears', async () => {
+  // keyframes are checked with faces only (persons per keyframe), which is what the filmstrip and keyframe view draw.
+  it('drop vtest.avi: the keyframes the agent saw, with faces drawn on the chosen one, since Chromium cannot play AVI', async () => {
     const { page } = browser;
     await chooseAnalyses(page, ['video', 'faces']);
     await dropFile(page, fixture('video/vtest.avi'));
     const outcome = await waitForFile(page, 'vtest.avi', 600_000);
     expect(outcome).toEqual({ stage: 'done', error: null });
     const ticks = page.getByTestId('timeline').locator('button.tick');
-    expect(await ticks.count()).toBeGreaterThanOrEqual(2);
+    const keyframes = await ticks.count();
+    expect(keyframes).toBeGreaterThanOrEqual(2);
+
+    // Chromium plays no AVI: the player gives way to a plain notice; the keyframes show what the agent saw.
+    expect(await page.getByTestId('unplayable-notice').textContent()).toMatch(/^This browser cannot play video\/\S+ files; the keyframes below are what the agent saw\.$/);
+    expect(await page.getByTestId('player').count()).toBe(0);
+    const strip = page.getByTestId('filmstrip');
+    const thumbnails = strip.locator('button.keyframe');
+    expect(await thumbnails.count()).toBe(Math.min(60, keyframes));
+    const firstPicture = strip.locator('img').first();
+    await firstPicture.waitFor();
+    await expect.poll(() => firstPicture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    if (keyframes > 60) {
+      await strip.getByRole('button', { name: /^Show \d+ more/ }).click();
+      expect(await thumbnails.count()).toBe(keyframes);
+    }
+
+    // The summary saw someone: the first keyframe with a face, chosen, is shown large with the face box on it.
+    const labels = await thumbnails.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
+    const withFace = labels.findIndex((label) => /: [1-9]\d* faces?\b/.test(label));
+    expect(withFace, labels.join('\n')).toBeGreaterThanOrEqual(0);
+    await thumbnails.nth(withFace).click();
+    const large = page.getByTestId('keyframe-large');
+    await large.locator('img').waitFor();
+    await expect.poll(() => large.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    expect(await large.locator('figcaption').textContent()).toContain(`Keyframe ${withFace + 1} of ${keyframes}`);
+    expect(await large.locator('svg[aria-label=findings] g[data-kind=face] rect').count()).toBeGreaterThanOrEqual(1);
+    expect(await thumbnails.nth(withFace).getAttribute('aria-pressed')).toBe('true');
+
+    await page.locator('section.result').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await saveScreenshot(page, 'analyze-vtest-timeline');
   }, 620_000);
 

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { ResultDocument, type AnalysisName } from '../../../agent/src/contracts/result-document.js';
 import { ConsoleError } from '../contracts/define.js';
-import type { AnalysisSubmission } from '../contracts/analyze.js';
+import { KEYFRAME_MAX_BYTES, type AnalysisSubmission } from '../contracts/analyze.js';
 import type { AgentJob, AgentPort } from './agent-http-client.js';
 
 export interface AgentResolver {
@@ -82,6 +82,37 @@ export class AnalysisService {
       throw new ConsoleError('RESULT_NOT_READY', `${tracked.state.fileName} is ${tracked.state.stage}; its result is there once it is done`);
     }
     return tracked.result;
+  }
+
+  /**
+   * The thumbnail of one keyframe of a finished video, fetched from the agent that ran it (the console keeps
+   * no copy: the agent stores thumbnails with the job).
+   */
+  async keyframe(submissionId: string, index: number): Promise<{ index: number; t: number; jpeg: Buffer }> {
+    const tracked = this.get(submissionId);
+    const result = this.result(submissionId);
+    const name = tracked.state.fileName;
+    if (result.media.kind !== 'video' || !result.timeline) {
+      throw new ConsoleError('NOT_A_VIDEO', `${name} is ${result.media.kind === 'video' ? 'a video analysed without the video analysis' : `${result.media.kind}, not video`}; it has no keyframes`);
+    }
+    const entry = result.timeline[index];
+    if (!entry) {
+      throw new ConsoleError('KEYFRAME_OUT_OF_RANGE', `${name} has ${result.timeline.length} keyframes (0–${result.timeline.length - 1}); there is no keyframe ${index}`);
+    }
+    if (!entry.thumbnail) throw new ConsoleError('KEYFRAME_GONE', `the agent kept no thumbnail of keyframe ${index} of ${name}`);
+    const agent = await this.options.agents.resolve(tracked.state.agentId);
+    if (!agent.getKeyframe || !tracked.state.jobId) throw new ConsoleError('KEYFRAME_GONE', `the agent that analysed ${name} cannot serve its keyframes`);
+    const jpeg = await agent.getKeyframe(tracked.state.jobId, index, KEYFRAME_MAX_BYTES).catch((err: unknown) => {
+      // The agent forgets jobs and their thumbnails (retention, a reset data directory): say what that means here.
+      if (err instanceof ConsoleError && err.code === 'AGENT_NOT_FOUND') {
+        throw new ConsoleError('KEYFRAME_GONE', `the agent no longer has keyframe ${index} of ${name} (${err.message.replace(/^the agent refused: /, '')}); analyse the file again to see it`);
+      }
+      throw err;
+    });
+    if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) {
+      throw new ConsoleError('AGENT_BAD_RESPONSE', `the agent answered keyframe ${index} of ${name} with something that is not a JPEG`);
+    }
+    return { index, t: entry.t, jpeg };
   }
 
   async cancel(submissionId: string): Promise<boolean> {

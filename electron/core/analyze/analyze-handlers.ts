@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { InvokeDef, OutputOf } from '../contracts/define.js';
 import { ConsoleError } from '../contracts/define.js';
 import type {
+  analysisKeyframe,
   analysisResult,
   analysisStatus,
   cancelAnalysis,
@@ -42,6 +43,10 @@ export function createAnalyzeHandlers(service: AnalysisService, localAgent: Loca
     'analyze:submit': (async (input) => service.submit(input)) as Handler<typeof submitAnalysis>,
     'analyze:status': (async (input) => service.status(input.submissionId)) as Handler<typeof analysisStatus>,
     'analyze:result': (async (input) => service.result(input.submissionId)) as Handler<typeof analysisResult>,
+    'analyze:keyframe': (async (input) => {
+      const { index, t, jpeg } = await service.keyframe(input.submissionId, input.index);
+      return { index, t, mime: 'image/jpeg', dataBase64: jpeg.toString('base64') };
+    }) as Handler<typeof analysisKeyframe>,
     'analyze:list': (async () => service.list()) as Handler<typeof listSubmissions>,
     'analyze:cancel': (async (input) => ({ canceled: await service.cancel(input.submissionId) })) as Handler<typeof cancelAnalysis>,
     'analyze:retry': (async (input) => service.retry(input.submissionId)) as Handler<typeof retryAnalysis>,

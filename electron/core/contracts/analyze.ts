@@ -47,6 +47,26 @@ export const analysisResult = defineInvoke('analyze:result', {
   output: ResultDocument,
 });
 
+/** Thumbnails are ~320 px JPEGs of a few tens of kB; anything near this is not one and is refused. */
+export const KEYFRAME_MAX_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The thumbnail of keyframe `index` (the index in the result's `timeline`) of a finished video submission, as
+ * the agent that ran it serves it. Findings in that timeline entry are in the keyframe's pixels, which are the
+ * video's own pixels scaled to fit 1280 px; the thumbnail is the same frame, smaller.
+ */
+export const analysisKeyframe = defineInvoke('analyze:keyframe', {
+  input: z.object({ submissionId: z.string(), index: z.number().int().min(0).max(100_000) }),
+  output: z.object({
+    index: z.number().int(),
+    /** Seconds from the start of the video. */
+    t: z.number(),
+    mime: z.literal('image/jpeg'),
+    dataBase64: z.string().max(Math.ceil(KEYFRAME_MAX_BYTES / 3) * 4),
+  }),
+  readOnly: true,
+});
+
 export const listSubmissions = defineInvoke('analyze:list', {
   input: z.object({}).default({}),
   output: z.array(AnalysisSubmission),
@@ -81,6 +101,7 @@ export const analyzeContract = {
   [submitAnalysis.name]: submitAnalysis,
   [analysisStatus.name]: analysisStatus,
   [analysisResult.name]: analysisResult,
+  [analysisKeyframe.name]: analysisKeyframe,
   [listSubmissions.name]: listSubmissions,
   [cancelAnalysis.name]: cancelAnalysis,
   [retryAnalysis.name]: retryAnalysis,

@@ -45,6 +45,8 @@ export function adviceFor(code: string): string {
       return 'Deploy the agent on this server first.';
     case 'CERT_RETRY_LATER':
       return 'The certificate authority limits requests: try again after the time shown.';
+    case 'KEYFRAME_GONE':
+      return 'Analyse the file again to get its keyframes back.';
     case 'AGENT_UNSUPPORTED_MEDIA':
     case 'AGENT_BAD_REQUEST':
       return 'Check that the file is an image, video or audio file that is not damaged.';

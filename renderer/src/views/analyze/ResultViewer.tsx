@@ -1,11 +1,13 @@
 // One file's result: the media with findings drawn on it, moderation with blur, transcript synced to the
-// player, the video timeline, and exports.
+// player, a video's keyframes (VideoTimeline), and exports.
 import { useRef, useState } from 'react';
 import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
 import { Badge } from '../../components/common.js';
 import type { AnalyzeItem } from '../../state/ui-store.js';
 import { activeSegmentIndex, toCsv, toJson, toSrt } from './export-formats.js';
 import { ResultOverlay } from './ResultOverlay.js';
+import { personsSummary } from './video-keyframes.js';
+import { VideoTimeline } from './VideoTimeline.js';
 
 function download(name: string, text: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -19,7 +21,9 @@ function download(name: string, text: string, type: string): void {
 const verdictTone = { safe: 'ok', suggestive: 'warn', explicit: 'bad' } as const;
 
 export function ResultViewer({ item, result }: { item: AnalyzeItem; result: ResultDocument }) {
-  const unsafe = result.nsfw !== undefined && result.nsfw.verdict !== 'safe';
+  // A video has no verdict of its own: its worst keyframe's decides.
+  const verdict = result.nsfw?.verdict ?? result.summary?.worstVerdict;
+  const unsafe = verdict !== undefined && verdict !== 'safe';
   const [reveal, setReveal] = useState(false);
   const [layers, setLayers] = useState({ faces: true, pose: true, ocr: true });
   const [time, setTime] = useState(0);
@@ -38,9 +42,9 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
   return (
     <section className="result" aria-label={`Result for ${item.fileName}`}>
       <div className="result-toolbar">
-        {result.nsfw && (
-          <Badge tone={verdictTone[result.nsfw.verdict]}>
-            <span data-testid="moderation-verdict">{result.nsfw.verdict}</span>
+        {verdict && (
+          <Badge tone={verdictTone[verdict]}>
+            <span data-testid="moderation-verdict">{verdict}</span>
           </Badge>
         )}
         {unsafe && (
@@ -48,8 +52,9 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
             {reveal ? 'Blur again' : 'Show unblurred'}
           </button>
         )}
-        {result.media.kind === 'image' &&
-          (['faces', 'pose', 'ocr'] as const).filter((layer) => result[layer] !== undefined).map((layer) => (
+        {(['faces', 'pose', 'ocr'] as const)
+          .filter((layer) => (result.media.kind === 'image' ? result[layer] !== undefined : result.timeline?.some((entry) => entry[layer] !== undefined)))
+          .map((layer) => (
             <label key={layer} className="toggle">
               <input type="checkbox" checked={layers[layer]} onChange={(e) => setLayers({ ...layers, [layer]: e.target.checked })} />
               {layer}
@@ -64,26 +69,20 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
       </div>
 
       {result.media.kind === 'image' && <ResultOverlay src={item.objectUrl} result={result} layers={layers} blurred={unsafe && !reveal} />}
-      {result.media.kind === 'video' && (
-        <video ref={(el) => void (playerRef.current = el)} src={item.objectUrl} controls className={unsafe && !reveal ? 'player blurred' : 'player'} onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} />
+      {result.media.kind === 'video' && item.submission && (
+        <VideoTimeline
+          submissionId={item.submission.submissionId}
+          fileName={item.fileName}
+          objectUrl={item.objectUrl}
+          result={result}
+          layers={layers}
+          blurred={unsafe && !reveal}
+          playerRef={playerRef}
+          onTimeUpdate={setTime}
+        />
       )}
       {result.media.kind === 'audio' && (
         <audio ref={(el) => void (playerRef.current = el)} src={item.objectUrl} controls className="player" onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} />
-      )}
-
-      {result.timeline && result.timeline.length > 0 && result.media.durationSec && (
-        <div className="timeline" aria-label="video timeline" data-testid="timeline">
-          {result.timeline.map((entry, i) => (
-            <button
-              type="button"
-              key={i}
-              className={`tick verdict-${entry.nsfw?.verdict ?? 'none'}`}
-              style={{ left: `${(entry.t / result.media.durationSec!) * 100}%` }}
-              title={`${entry.t.toFixed(1)} s: ${entry.faces?.length ?? 0} faces, ${entry.pose?.length ?? 0} people${entry.ocr?.text ? `, text "${entry.ocr.text.slice(0, 30)}"` : ''}`}
-              onClick={() => seek(entry.t)}
-            />
-          ))}
-        </div>
       )}
 
       <div className="result-facts">
@@ -115,8 +114,14 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
           {result.summary && (
             <>
               <dt>Summary</dt>
-              <dd>
-                up to {result.summary.maxPersons} people{result.summary.worstVerdict ? `, worst moderation: ${result.summary.worstVerdict}` : ''}
+              <dd data-testid="video-summary">
+                {[
+                  result.timeline?.some((entry) => entry.faces || entry.pose) ? personsSummary(result.summary) : null,
+                  result.summary.worstVerdict ? `worst moderation: ${result.summary.worstVerdict}` : null,
+                  result.summary.textSeen.length ? `text seen: ${result.summary.textSeen.slice(0, 3).map((t) => `“${t}”`).join(', ')}` : null,
+                ]
+                  .filter(Boolean)
+                  .join('; ') || '—'}
               </dd>
             </>
           )}
