@@ -8,7 +8,6 @@ import { startConsole, type RunningConsole } from './harness/console-process.js'
 const fixtures = '/work/shared/fixtures';
 const fixture = (rel: string): string => `${process.env.MEDIAFLEET_FIXTURES ?? fixtures}/${rel}`;
 
-/** Analyses the agent has not got yet show as MODEL_MISSING / not built: the test then skips, saying so. */
 describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromium at /usr/bin/chromium)', () => {
   let consoleProcess: RunningConsole;
   let browser: Browser;

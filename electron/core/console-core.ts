@@ -127,6 +127,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   on('servers:add', (i: Parameters<FleetService['addServer']>[0]) => fleet.addServer(i));
   on('servers:list', () => fleet.listServers());
   on('servers:remove', async (i: { serverId: string }) => ({ removed: await fleet.removeServer(i.serverId) }));
+  on('servers:public-key', (i: { serverId: string }) => fleet.publicKey(i.serverId));
   on('servers:test-connection', (i: { serverId: string }) => fleet.testConnection(i.serverId));
   on('servers:repin-host-key', (i: { serverId: string; fingerprint: string }) => {
     fleet.repinHostKey(i.serverId, i.fingerprint);

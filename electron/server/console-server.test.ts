@@ -166,7 +166,9 @@ describe('headless console server', () => {
       // A video's keyframe (a thumbnail) is not a key.
       // tokens:list is the one "token" method a read-only console may call: it lists the metadata of an agent's
       // tokens, and its schema drops a secret even if an agent sent one (checked below).
-      const metadataOnly = new Set(['tokens:list']);
+      // servers:public-key answers the public half of a login key (what authorized_keys holds); its schema has no
+      // field for a private key (checked below).
+      const metadataOnly = new Set(['tokens:list', 'servers:public-key']);
       for (const name of readOnlyNames.filter((n) => !metadataOnly.has(n))) {
         expect(name).not.toMatch(/secret|vault|token|key(?!frame)|add|remove|start|cancel|open|write|submit|create|revoke/);
       }
@@ -174,6 +176,13 @@ describe('headless console server', () => {
         { id: 'abc', scope: 'admin', tenant: 't', label: null, createdAt: '2026-11-24T00:00:00.000Z', lastUsedAt: null, revokedAt: null, usedByConsole: false, token: 'mf_abc_secret', secret: 'x' },
       ]);
       expect(JSON.stringify(listed)).not.toMatch(/secret/);
+      const publicKey = consoleMethods['servers:public-key']!.output.parse({
+        authKind: 'key',
+        publicKey: 'ssh-ed25519 AAAA mediafleet-a',
+        fingerprint: 'SHA256:x',
+        privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----',
+      });
+      expect(JSON.stringify(publicKey)).not.toMatch(/PRIVATE/);
     });
   });
 

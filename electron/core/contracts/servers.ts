@@ -54,6 +54,18 @@ export const removeServer = defineInvoke('servers:remove', {
   output: z.object({ removed: z.boolean() }),
 });
 
+/** The public half of the console's login key for a server (null for ssh-agent logins). Nothing secret. */
+export const serverPublicKey = defineInvoke('servers:public-key', {
+  input: z.object({ serverId: z.string().uuid() }),
+  output: z.object({
+    authKind: z.enum(['key', 'generate', 'agent']),
+    /** authorized_keys form: "<type> <base64> mediafleet-<server name>". */
+    publicKey: z.string().nullable(),
+    fingerprint: z.string().nullable(),
+  }),
+  readOnly: true,
+});
+
 export const testConnection = defineInvoke('servers:test-connection', {
   input: z.object({ serverId: z.string().uuid() }),
   output: z.object({ ok: z.boolean(), latencyMs: z.number(), hostKeyFingerprint: z.string() }),
@@ -96,6 +108,7 @@ export const serversContract = {
   [addServer.name]: addServer,
   [listServers.name]: listServers,
   [removeServer.name]: removeServer,
+  [serverPublicKey.name]: serverPublicKey,
   [testConnection.name]: testConnection,
   [repinHostKey.name]: repinHostKey,
   [preflight.name]: preflight,

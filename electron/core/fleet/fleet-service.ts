@@ -1,6 +1,6 @@
 // Servers over SSH: adding them (with host-key pinning and optional key installation), testing the
 // connection, preflight, and handing out authenticated connections to the other features.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { ConsoleError } from '../contracts/define.js';
 import { AddServerInput, type PreflightReport, type ServerSummary } from '../contracts/servers.js';
@@ -177,6 +177,25 @@ export class FleetService {
 
   listServers(): ServerSummary[] {
     return this.servers.list().map(toServerSummary);
+  }
+
+  /**
+   * The public half of the key the console logs in with, in authorized_keys form, so an operator can install it
+   * elsewhere (a second user, a jump host) or check it against the server. Null for ssh-agent logins: the key
+   * is the agent's. The private key never leaves the vault.
+   */
+  async publicKey(serverId: string): Promise<{ authKind: ServerRecord['authKind']; publicKey: string | null; fingerprint: string | null }> {
+    const server = this.requireServer(serverId);
+    if (server.authKind === 'agent') return { authKind: server.authKind, publicKey: null, fingerprint: null };
+    const privateKey = await this.deps.vault.get(secretNames.sshPrivateKey(serverId));
+    if (!privateKey) throw new ConsoleError('SSH_KEY_MISSING', `No key for ${server.name} in the vault; remove the server and add it again.`);
+    const passphrase = (await this.deps.vault.get(secretNames.sshKeyPassphrase(serverId))) ?? undefined;
+    const parsed = ssh2.utils.parseKey(privateKey, passphrase);
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!key || key instanceof Error) throw new ConsoleError('SSH_KEY_UNREADABLE', `The key for ${server.name} cannot be read${key instanceof Error ? `: ${key.message}` : ''}.`);
+    const blob = key.getPublicSSH();
+    const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+    return { authKind: server.authKind, publicKey: `${key.type} ${blob.toString('base64')} mediafleet-${server.name.replace(/\s+/g, '-')}`, fingerprint };
   }
 
   async removeServer(serverId: string): Promise<boolean> {

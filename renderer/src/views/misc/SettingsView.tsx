@@ -5,6 +5,7 @@ import { listServers, removeServer } from '../../../../electron/core/contracts/s
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, ViewHeader, asErrorInfo } from '../../components/common.js';
 import { AgentTokensSection } from './AgentTokensSection.js';
+import { ServerPublicKey } from './ServerPublicKey.js';
 
 export function SettingsView() {
   const client = useConsole();
@@ -33,7 +34,7 @@ export function SettingsView() {
         </dl>
       </section>
       <section className="card">
-        <h3>Servers</h3>
+        <h3>Servers and their keys</h3>
         {servers.error ? (
           <ErrorNotice error={asErrorInfo(servers.error)} />
         ) : (servers.data ?? []).length === 0 ? (
@@ -43,7 +44,8 @@ export function SettingsView() {
             {(servers.data ?? []).map((s) => (
               <li key={s.id} className="row">
                 <strong>{s.name}</strong> <span className="mono">{`${s.user}@${s.host}:${s.port}`}</span>
-                <span className="muted">{s.hostKeyFingerprint ?? 'host key not pinned yet'}</span>
+                <span className="muted" title="the server's host key, pinned at first contact">{s.hostKeyFingerprint ?? 'host key not pinned yet'}</span>
+                <ServerPublicKey serverId={s.id} serverName={s.name} />
                 <button type="button" className="small ghost" disabled={readOnly || remove.isPending} onClick={() => window.confirm(`Remove ${s.name}?`) && remove.mutate(s.id)}>
                   Remove
                 </button>
