@@ -1,14 +1,11 @@
 // @vitest-environment jsdom
 // A read-only console (support staff) disables every change up front, instead of letting a click fail.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { cleanup, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsoleClient } from '../api/client.js';
-import { ConsoleProvider } from '../api/console-context.js';
 import type { ConsoleTransport } from '../api/transport.js';
 import { AnalyzeView } from './analyze/AnalyzeView.js';
 import { FleetView } from './fleet/FleetView.js';
+import { renderWithConsole } from './server/render-with-console.js';
 
 /** An in-memory transport answering like a read-only headless console with no servers yet. */
 function readOnlyTransport(): ConsoleTransport & { calls: string[] } {
@@ -32,26 +29,18 @@ function readOnlyTransport(): ConsoleTransport & { calls: string[] } {
   };
 }
 
-function renderWith(node: ReactNode, transport: ConsoleTransport) {
-  return render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ConsoleProvider client={new ConsoleClient(transport)}>{node}</ConsoleProvider>
-    </QueryClientProvider>,
-  );
-}
-
 afterEach(cleanup);
 
 describe('read-only console', () => {
   it('Analyze says analysing is off and offers no way to submit a file', () => {
-    renderWith(<AnalyzeView />, readOnlyTransport());
+    renderWithConsole(<AnalyzeView />, readOnlyTransport());
     expect(screen.getByText(/read-only: analysing files is turned off/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Choose files…' })).toBeNull();
   });
 
   it('Fleet disables "Add a server" and shows the empty state for a new user', async () => {
     const transport = readOnlyTransport();
-    renderWith(<FleetView />, transport);
+    renderWithConsole(<FleetView />, transport);
     expect((screen.getByRole('button', { name: 'Add a server' }) as HTMLButtonElement).disabled).toBe(true);
     expect(await screen.findByText('No servers yet')).toBeTruthy();
     expect(transport.calls.every((m) => ['agents:local-status', 'servers:list', 'health:snapshot', 'alerts:list'].includes(m))).toBe(true);

@@ -2,18 +2,15 @@
 // A video result against a fake console that answers like the contract: one filmstrip item per keyframe with its
 // time and findings, a chosen keyframe fetched and shown large with its boxes in the keyframe's pixels, the
 // notice when the browser cannot play the file, and counts in proper English.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
-import { ConsoleClient } from '../../api/client.js';
-import { ConsoleProvider } from '../../api/console-context.js';
 import type { AnalyzeItem } from '../../state/ui-store.js';
 import { contractFakeTransport, FakeConsoleError, type ContractFakeTransport } from '../server/contract-fake-transport.js';
 import { ResultViewer } from './ResultViewer.js';
 import { countText, formatVideoTime, keyframeSize } from './video-keyframes.js';
 import { FILMSTRIP_PAGE } from './VideoTimeline.js';
+import { renderWithConsole } from '../server/render-with-console.js';
 
 // A 1×1 JPEG is enough for <img>; the contract only checks it is base64 text.
 const jpegBase64 = '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==';
@@ -73,14 +70,6 @@ function keyframeConsole(count: number): ContractFakeTransport {
   });
 }
 
-function renderWith(node: ReactNode, transport: ContractFakeTransport) {
-  return render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ConsoleProvider client={new ConsoleClient(transport)}>{node}</ConsoleProvider>
-    </QueryClientProvider>,
-  );
-}
-
 afterEach(cleanup);
 
 describe('keyframe helpers', () => {
@@ -97,7 +86,7 @@ describe('keyframe helpers', () => {
 describe('ResultViewer on a video', () => {
   it('shows one filmstrip item per keyframe with its time, picture and findings', async () => {
     const transport = keyframeConsole(3);
-    renderWith(<ResultViewer item={item} result={videoResult()} />, transport);
+    renderWithConsole(<ResultViewer item={item} result={videoResult()} />, transport);
     const strip = screen.getByTestId('filmstrip');
     const frames = within(strip).getAllByRole('button');
     expect(frames.map((f) => f.getAttribute('aria-label'))).toEqual([
@@ -117,7 +106,7 @@ describe('ResultViewer on a video', () => {
   });
 
   it('a chosen keyframe is shown large with its face boxes in the keyframe pixels', async () => {
-    renderWith(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
+    renderWithConsole(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
     expect(screen.queryByTestId('keyframe-large')).toBeNull();
     fireEvent.click(within(screen.getByTestId('filmstrip')).getAllByRole('button')[2]!);
     const large = await screen.findByTestId('keyframe-large');
@@ -139,7 +128,7 @@ describe('ResultViewer on a video', () => {
   });
 
   it('says plainly when the browser cannot play the file, and keeps the keyframes', () => {
-    renderWith(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
+    renderWithConsole(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
     const player = screen.getByTestId('player') as HTMLVideoElement;
     Object.defineProperty(player, 'videoWidth', { value: 768 });
     fireEvent.loadedMetadata(player);
@@ -151,7 +140,7 @@ describe('ResultViewer on a video', () => {
   });
 
   it('metadata without a picture counts as unplayable too', () => {
-    renderWith(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
+    renderWithConsole(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
     fireEvent.loadedMetadata(screen.getByTestId('player')); // jsdom's videoWidth is 0
     expect(screen.getByTestId('unplayable-notice')).toBeTruthy();
   });
@@ -163,7 +152,7 @@ describe('ResultViewer on a video', () => {
         return { index: input.index, t: input.index, mime: 'image/jpeg', dataBase64: jpegBase64 };
       },
     });
-    renderWith(<ResultViewer item={item} result={videoResult()} />, transport);
+    renderWithConsole(<ResultViewer item={item} result={videoResult()} />, transport);
     const strip = screen.getByTestId('filmstrip');
     expect(await within(strip).findByText('no picture')).toBeTruthy();
     await waitFor(() => expect(within(strip).getAllByRole('img')).toHaveLength(2));
@@ -172,10 +161,10 @@ describe('ResultViewer on a video', () => {
   });
 
   it('says "1 person" and "3 people" in the summary', () => {
-    const one = renderWith(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
+    const one = renderWithConsole(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
     expect(screen.getByTestId('video-summary').textContent).toBe('up to 1 person (at 0:01.0); worst moderation: safe');
     one.unmount();
-    renderWith(<ResultViewer item={item} result={videoResult({ summary: { maxPersons: 3, maxPersonsAt: 2.5, persons: [], textSeen: [] } })} />, keyframeConsole(3));
+    renderWithConsole(<ResultViewer item={item} result={videoResult({ summary: { maxPersons: 3, maxPersonsAt: 2.5, persons: [], textSeen: [] } })} />, keyframeConsole(3));
     expect(screen.getByTestId('video-summary').textContent).toBe('up to 3 people (at 0:02.5)');
   });
 
@@ -183,7 +172,7 @@ describe('ResultViewer on a video', () => {
     const count = FILMSTRIP_PAGE + 5;
     const timeline = Array.from({ length: count }, (_, i) => ({ t: i, thumbnail: `kf-${String(i).padStart(4, '0')}-${i * 1000}ms.jpg`, faces: [] }));
     const transport = keyframeConsole(count);
-    renderWith(<ResultViewer item={item} result={videoResult({ timeline, media: { ...videoResult().media, durationSec: count } })} />, transport);
+    renderWithConsole(<ResultViewer item={item} result={videoResult({ timeline, media: { ...videoResult().media, durationSec: count } })} />, transport);
     const strip = screen.getByTestId('filmstrip');
     expect(strip.querySelectorAll('button.keyframe')).toHaveLength(FILMSTRIP_PAGE);
     fireEvent.click(within(strip).getByRole('button', { name: /Show 5 more/ }));

@@ -2,16 +2,13 @@
 // The Benchmarks view against a fake console that answers like the contract (zod-checked input and output):
 // running shows progress and can be cancelled, a finished run lands in the charts with its hardware facts,
 // and a read-only console can look but not run.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BenchmarkOperation, BenchmarkRun } from '../../../../electron/core/contracts/benchmarks.js';
-import { ConsoleClient } from '../../api/client.js';
-import { ConsoleProvider } from '../../api/console-context.js';
-import { contractFakeTransport, type ContractFakeTransport } from '../server/contract-fake-transport.js';
+import { contractFakeTransport } from '../server/contract-fake-transport.js';
 import { BenchmarksView } from './BenchmarksView.js';
 import { latestRunPerAgent, measuredAnalyses, niceMax, operationText } from './bench-figures.js';
+import { renderWithConsole } from '../server/render-with-console.js';
 
 const hardware = (cpuModel: string, cores: number, gb: number) => ({
   cpuModel,
@@ -66,14 +63,6 @@ const agents = () => [
   { id: 'a2', name: 'vps-large', kind: 'registered', baseUrl: 'https://vps-large.example' },
 ];
 
-function renderWith(node: ReactNode, transport: ContractFakeTransport) {
-  return render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ConsoleProvider client={new ConsoleClient(transport)}>{node}</ConsoleProvider>
-    </QueryClientProvider>,
-  );
-}
-
 afterEach(cleanup);
 
 describe('bench figures', () => {
@@ -114,7 +103,7 @@ describe('Benchmarks view', () => {
       },
       'benchmarks:cancel': () => ({ canceled: true }),
     });
-    renderWith(<BenchmarksView />, transport);
+    renderWithConsole(<BenchmarksView />, transport);
     expect(await screen.findByText('No benchmarks yet')).toBeTruthy();
 
     const form = screen.getByRole('form', { name: 'run a benchmark' });
@@ -152,7 +141,7 @@ describe('Benchmarks view', () => {
       'benchmarks:operations': () => [op('failed', { error: { code: 'AGENT_FORBIDDEN', message: 'the agent refused: this needs a token with scope admin' } })],
       'benchmarks:history': () => [],
     });
-    renderWith(<BenchmarksView />, transport);
+    renderWithConsole(<BenchmarksView />, transport);
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/scope admin[\s\S]*AGENT_FORBIDDEN/);
   });
@@ -166,7 +155,7 @@ describe('Benchmarks view', () => {
       },
       { readOnly: true },
     );
-    renderWith(<BenchmarksView />, transport);
+    renderWithConsole(<BenchmarksView />, transport);
     await screen.findByTestId('p50-chart');
     const row = await screen.findByRole('listitem', { name: 'benchmark on This computer' });
     expect((within(row).getByRole('button', { name: 'Cancel' }) as HTMLButtonElement).disabled).toBe(true);

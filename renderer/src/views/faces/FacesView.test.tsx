@@ -2,18 +2,15 @@
 // The Faces view against a fake console that answers like the contract: a chosen face shows its matches with
 // similarity, source media and person name, a match can be searched from, persons are named inline (Enter
 // saves, Escape cancels), new users get told what to do, and a read-only console cannot rename.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Person, SimilarFacesResult } from '../../../../electron/core/contracts/faces.js';
-import { ConsoleClient } from '../../api/client.js';
-import { ConsoleProvider } from '../../api/console-context.js';
 import { useUiStore } from '../../state/ui-store.js';
-import { contractFakeTransport, FakeConsoleError, type ContractFakeTransport } from '../server/contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError } from '../server/contract-fake-transport.js';
 import { placeFaceInTile } from './face-crop.js';
 import { useFacesUi } from './faces-ui-store.js';
 import { FacesView, similarityText } from './FacesView.js';
+import { renderWithConsole } from '../server/render-with-console.js';
 
 const source = (jobId: string, fileName: string | null) => ({ jobId, fileName, mediaKind: 'image' as const, width: 640, height: 480, analysedAt: '2026-11-24T11:00:00.000Z' });
 const box = { x: 100, y: 80, width: 60, height: 70 };
@@ -28,14 +25,6 @@ const similar = (faceId: string): SimilarFacesResult => ({
 });
 
 const agents = () => [{ id: 'local', name: 'This computer', kind: 'local', baseUrl: null }];
-
-function renderWith(node: ReactNode, transport: ContractFakeTransport) {
-  return render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ConsoleProvider client={new ConsoleClient(transport)}>{node}</ConsoleProvider>
-    </QueryClientProvider>,
-  );
-}
 
 beforeEach(() => {
   useFacesUi.setState({ agentId: 'local', chosen: null, droppedLocalId: null });
@@ -65,7 +54,7 @@ describe('face crop placement', () => {
 describe('Faces view', () => {
   it('tells a new user what to do when nothing is chosen and there are no persons', async () => {
     const transport = contractFakeTransport({ 'benchmarks:agents': agents, 'faces:persons': () => [] });
-    renderWith(<FacesView />, transport);
+    renderWithConsole(<FacesView />, transport);
     expect(screen.getByText('No face chosen yet')).toBeTruthy();
     expect(await screen.findByText('No persons yet')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Choose a photo…' })).toBeTruthy();
@@ -78,7 +67,7 @@ describe('Faces view', () => {
       'faces:similar': (i: { faceId: string }) => similar(i.faceId),
     });
     useFacesUi.setState({ chosen: { agentId: 'local', faceId: 'f-2', label: 'messi5.jpg, face 1' } });
-    renderWith(<FacesView />, transport);
+    renderWithConsole(<FacesView />, transport);
     const grid = await screen.findByTestId('similar-faces');
     const tiles = within(grid).getAllByRole('button');
     expect(tiles.map((t) => t.textContent)).toEqual([
@@ -103,7 +92,7 @@ describe('Faces view', () => {
       },
     });
     useFacesUi.setState({ chosen: { agentId: 'local', faceId: 'x', label: 'x' } });
-    renderWith(<FacesView />, transport);
+    renderWithConsole(<FacesView />, transport);
     expect((await screen.findByRole('alert')).textContent).toMatch(/upgrade it[\s\S]*AGENT_ROUTE_MISSING/);
   });
 
@@ -120,7 +109,7 @@ describe('Faces view', () => {
         return persons.find((p) => p.id === i.personId);
       },
     });
-    renderWith(<FacesView />, transport);
+    renderWithConsole(<FacesView />, transport);
     const list = await screen.findByRole('region', { name: 'persons' });
     fireEvent.click(await within(list).findByRole('button', { name: 'Rename Ada' }));
     const adaInput = within(list).getByRole('textbox', { name: 'Name for Ada' });
@@ -147,7 +136,7 @@ describe('Faces view', () => {
       { readOnly: true },
     );
     useFacesUi.setState({ chosen: { agentId: 'local', faceId: 'f-2', label: 'x' } });
-    renderWith(<FacesView />, transport);
+    renderWithConsole(<FacesView />, transport);
     expect(screen.getByText(/read-only: searching by a new photo is turned off/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Choose a photo…' })).toBeNull();
     expect((await screen.findByRole('button', { name: 'Rename Ada' }) as HTMLButtonElement).disabled).toBe(true);
@@ -199,7 +188,7 @@ describe('Faces view', () => {
       }),
     );
     useFacesUi.setState({ droppedLocalId: 'l1' });
-    renderWith(<FacesView />, transport);
+    renderWithConsole(<FacesView />, transport);
     const file = await screen.findByRole('listitem', { name: 'faces in team.jpg' });
     const picks = await within(file).findAllByRole('button');
     // Largest face first, drawn from the dropped file itself.
@@ -220,7 +209,7 @@ describe('Faces view', () => {
       },
       { readOnly: true },
     );
-    renderWith(<FacesView />, transport);
+    renderWithConsole(<FacesView />, transport);
     expect(await screen.findByText("This computer's agent is not running")).toBeTruthy();
     expect(transport.callsOf('faces:persons')).toEqual([]);
   });

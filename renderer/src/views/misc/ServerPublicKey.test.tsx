@@ -2,25 +2,14 @@
 // A server's public login key in Settings, against a fake console that validates calls and answers with the
 // contract: nothing is fetched until asked, the key and its fingerprint are shown with a copy button, an
 // ssh-agent login says whose key it is, and a missing key shows the console's error with its code.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConsoleClient } from '../../api/client.js';
-import { ConsoleProvider } from '../../api/console-context.js';
-import { contractFakeTransport, FakeConsoleError, type ContractFakeTransport } from '../server/contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError } from '../server/contract-fake-transport.js';
 import { ServerPublicKey } from './ServerPublicKey.js';
+import { renderWithConsole } from '../server/render-with-console.js';
 
 const serverId = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0aGVzZWFyZW5vdHJlYWxrZXlieXRlc2F0YWxsMDA mediafleet-web-1';
-
-function renderWith(node: ReactNode, transport: ContractFakeTransport) {
-  return render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ConsoleProvider client={new ConsoleClient(transport)}>{node}</ConsoleProvider>
-    </QueryClientProvider>,
-  );
-}
 
 afterEach(() => {
   cleanup();
@@ -32,7 +21,7 @@ describe('ServerPublicKey', () => {
     const asked = vi.fn(() => ({ authKind: 'generate', publicKey, fingerprint: 'SHA256:abcDEF123' }));
     const writeText = vi.fn(async () => undefined);
     vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } });
-    renderWith(<ServerPublicKey serverId={serverId} serverName="web 1" />, contractFakeTransport({ 'servers:public-key': asked }));
+    renderWithConsole(<ServerPublicKey serverId={serverId} serverName="web 1" />, contractFakeTransport({ 'servers:public-key': asked }));
     expect(asked).not.toHaveBeenCalled();
     fireEvent.click(screen.getByRole('button', { name: 'Show the public key for web 1' }));
     const field = (await screen.findByLabelText('public key')) as HTMLTextAreaElement;
@@ -46,7 +35,7 @@ describe('ServerPublicKey', () => {
   });
 
   it("says an ssh-agent login's key is the agent's", async () => {
-    renderWith(
+    renderWithConsole(
       <ServerPublicKey serverId={serverId} serverName="web 1" />,
       contractFakeTransport({ 'servers:public-key': () => ({ authKind: 'agent', publicKey: null, fingerprint: null }) }),
     );
@@ -55,7 +44,7 @@ describe('ServerPublicKey', () => {
   });
 
   it('shows why when the key cannot be read', async () => {
-    renderWith(
+    renderWithConsole(
       <ServerPublicKey serverId={serverId} serverName="web 1" />,
       contractFakeTransport({
         'servers:public-key': () => {

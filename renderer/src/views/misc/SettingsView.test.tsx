@@ -3,15 +3,12 @@
 // once (with a copy button and a warning) and is gone when dismissed, the tenant is checked before asking the
 // agent, revoking asks first and the console's own token cannot be revoked, a read-only console lists tokens
 // with create and revoke turned off, and agent refusals show with their code.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentTokenRecord } from '../../../../electron/core/contracts/tokens.js';
-import { ConsoleClient } from '../../api/client.js';
-import { ConsoleProvider } from '../../api/console-context.js';
-import { contractFakeTransport, FakeConsoleError, type ContractFakeTransport } from '../server/contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError } from '../server/contract-fake-transport.js';
 import { SettingsView } from './SettingsView.js';
+import { renderWithConsole } from '../server/render-with-console.js';
 
 const secret = `mf_newtoken0001_${'S'.repeat(43)}`;
 const agents = () => [
@@ -51,14 +48,6 @@ function tokenAnswers(initial: AgentTokenRecord[]) {
   };
 }
 
-function renderWith(node: ReactNode, transport: ContractFakeTransport) {
-  return render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ConsoleProvider client={new ConsoleClient(transport)}>{node}</ConsoleProvider>
-    </QueryClientProvider>,
-  );
-}
-
 afterEach(() => {
   cleanup();
   Reflect.deleteProperty(navigator, 'clipboard');
@@ -66,7 +55,7 @@ afterEach(() => {
 
 describe('Settings › Agent tokens', () => {
   it('tells what a token is for when the agent has none besides the console’s own', async () => {
-    renderWith(<SettingsView />, contractFakeTransport(tokenAnswers([consoleToken])));
+    renderWithConsole(<SettingsView />, contractFakeTransport(tokenAnswers([consoleToken])));
     const section = await screen.findByRole('region', { name: 'Agent tokens' });
     expect(await within(section).findByText('No tokens for other programs yet')).toBeTruthy();
     expect(section.textContent).toMatch(/lets a script or another program use this agent's API/);
@@ -79,7 +68,7 @@ describe('Settings › Agent tokens', () => {
     const writeText = vi.fn(async () => undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const transport = contractFakeTransport(tokenAnswers([consoleToken]));
-    renderWith(<SettingsView />, transport);
+    renderWithConsole(<SettingsView />, transport);
     const section = await screen.findByRole('region', { name: 'Agent tokens' });
     const form = within(section).getByRole('form', { name: 'create a token' });
     await within(section).findByText('No tokens for other programs yet');
@@ -115,7 +104,7 @@ describe('Settings › Agent tokens', () => {
 
   it('revokes only after confirming; “Keep it” and Escape back out', async () => {
     const transport = contractFakeTransport(tokenAnswers([record({ label: 'uploader' }), consoleToken]));
-    renderWith(<SettingsView />, transport);
+    renderWithConsole(<SettingsView />, transport);
     const row = await screen.findByTestId('token-tok000000001');
     fireEvent.click(within(row).getByRole('button', { name: 'Revoke submit token uploader' }));
     const question = within(row).getByRole('alertdialog');
@@ -144,7 +133,7 @@ describe('Settings › Agent tokens', () => {
         return answers['tokens:list']();
       },
     });
-    renderWith(<SettingsView />, transport);
+    renderWithConsole(<SettingsView />, transport);
     const section = await screen.findByRole('region', { name: 'Agent tokens' });
     await within(section).findByTestId('token-console00001');
     fireEvent.change(within(section).getByRole('combobox', { name: 'Agent' }), { target: { value: 'agent-2' } });
@@ -155,7 +144,7 @@ describe('Settings › Agent tokens', () => {
 
   it('read-only: tokens listed, create and revoke turned off with a hint', async () => {
     const transport = contractFakeTransport(tokenAnswers([record({ label: 'uploader' }), consoleToken]), { readOnly: true });
-    renderWith(<SettingsView />, transport);
+    renderWithConsole(<SettingsView />, transport);
     const section = await screen.findByRole('region', { name: 'Agent tokens' });
     const row = await within(section).findByTestId('token-tok000000001');
     expect(within(section).getByText(/read-only: tokens are listed, but creating or revoking one needs a console with full control/)).toBeTruthy();

@@ -1,28 +1,17 @@
 // @vitest-environment jsdom
 // The Server view's containers, deploy and HTTPS panels against a fake console that answers like the
 // contract (its zod schemas, its error envelopes, its 'operation' events).
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsoleClient } from '../../api/client.js';
-import { ConsoleProvider } from '../../api/console-context.js';
 import { ContainersPanel } from './ContainersPanel.js';
-import { contractFakeTransport, FakeConsoleError, type ContractFakeTransport, type FakeAnswer } from './contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError, type FakeAnswer } from './contract-fake-transport.js';
 import { DeployPanel } from './DeployPanel.js';
 import { HttpsPanel } from './HttpsPanel.js';
+import { renderWithConsole } from './render-with-console.js';
 
 const serverId = '6f1c2b1e-8a47-4c1e-9d0e-3b5f0f6a1c22';
 const now = new Date('2026-11-24T12:00:00Z');
 const at = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
-
-function renderWith(node: ReactNode, transport: ContractFakeTransport) {
-  return render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ConsoleProvider client={new ConsoleClient(transport)}>{node}</ConsoleProvider>
-    </QueryClientProvider>,
-  );
-}
 
 const containers = {
   containers: [
@@ -53,7 +42,7 @@ describe('Containers panel', () => {
       'deploy:stats': () => ({ cpuPercent: 12.5, memoryBytes: 512 * 1024 ** 2, memoryLimitBytes: 2 * 1024 ** 3, pids: 23 }),
       'deploy:logs': (i: { tail: number }) => ({ text: `listening on 8701\n(${i.tail} lines asked)` }),
     });
-    renderWith(<ContainersPanel serverId={serverId} />, transport);
+    renderWithConsole(<ContainersPanel serverId={serverId} />, transport);
     const table = await screen.findByRole('table', { name: 'agent containers' });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map((r) => r.textContent)).toEqual([expect.stringMatching(/mediafleet-agent-blue.*running.*0\.2\.0.*8701/), expect.stringMatching(/mediafleet-agent-green.*exited.*0\.1\.0.*8702/)]);
@@ -69,14 +58,14 @@ describe('Containers panel', () => {
   });
 
   it('says what to do when the console has no containers method yet, instead of breaking', async () => {
-    renderWith(<ContainersPanel serverId={serverId} />, contractFakeTransport({}));
+    renderWithConsole(<ContainersPanel serverId={serverId} />, contractFakeTransport({}));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('NOT_IMPLEMENTED');
     expect(alert.textContent).toContain('not in this build yet');
   });
 
   it('tells a new server has no agent container yet', async () => {
-    renderWith(<ContainersPanel serverId={serverId} />, contractFakeTransport({ 'deploy:containers': () => ({ containers: [] }) }));
+    renderWithConsole(<ContainersPanel serverId={serverId} />, contractFakeTransport({ 'deploy:containers': () => ({ containers: [] }) }));
     expect(await screen.findByText(/No agent container on this server yet/)).toBeTruthy();
   });
 });
@@ -102,7 +91,7 @@ describe('Deploy panel', () => {
 
   it('checks the version against the contract before sending anything', async () => {
     const { transport } = deployFake();
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     fireEvent.change(await screen.findByLabelText('Version'), { target: { value: 'not a version!' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
     expect(await screen.findByText(/Invalid string/i)).toBeTruthy();
@@ -111,7 +100,7 @@ describe('Deploy panel', () => {
 
   it('deploys by SSH transfer, shows live progress and log, and cancels the running operation', async () => {
     const { transport } = deployFake();
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     fireEvent.change(await screen.findByLabelText('Version'), { target: { value: '0.3.0' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
     const op = await screen.findByRole('group', { name: 'Deploy operation' });
@@ -134,7 +123,7 @@ describe('Deploy panel', () => {
 
   it('shows why a deploy failed: the failed step and the error event', async () => {
     const { transport, finish } = deployFake();
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     fireEvent.change(await screen.findByLabelText('Version'), { target: { value: '0.3.0' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
     const op = await screen.findByRole('group', { name: 'Deploy operation' });
@@ -157,7 +146,7 @@ describe('Deploy panel', () => {
 
   it('rolls back and restarts only after confirmation', async () => {
     const { transport } = deployFake();
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     fireEvent.click(screen.getByRole('button', { name: 'Roll back…' }));
     expect(transport.callsOf('deploy:rollback')).toHaveLength(0);
     const question = screen.getByRole('alertdialog', { name: /Roll back to the previous version/ });
@@ -179,7 +168,7 @@ describe('Deploy panel', () => {
         throw new FakeConsoleError('SERVER_BUSY', 'another operation is running on this server');
       },
     });
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     fireEvent.click(screen.getByRole('button', { name: 'Restart…' }));
     fireEvent.click(screen.getByRole('button', { name: 'Restart' }));
     const alert = await screen.findByRole('alert');
@@ -196,7 +185,7 @@ describe('Deploy panel', () => {
         return { settings: saved };
       },
     });
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     const form = await screen.findByRole('form', { name: 'deploy settings' });
     fireEvent.change(within(form).getByLabelText('Domain the agent is served under'), { target: { value: 'agent.example.org' } });
     fireEvent.change(within(form).getByLabelText('Agent image'), { target: { value: 'registry.example/mf/agent' } });
@@ -209,7 +198,7 @@ describe('Deploy panel', () => {
 
   it('after a reload, shows the deploy that is still running on the server', async () => {
     const { transport } = deployFake({ 'provision:list': () => [{ ...run('op-earlier', 'running'), kind: 'deploy' }, { ...run('op-prov', 'succeeded'), kind: 'provision' }] });
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     const op = await screen.findByRole('group', { name: 'Deploy operation' });
     expect(op.getAttribute('data-state')).toBe('running');
     expect(transport.callsOf('provision:status')).toContainEqual({ operationId: 'op-earlier' });
@@ -218,7 +207,7 @@ describe('Deploy panel', () => {
 
   it('the registry source sends the credential name', async () => {
     const { transport } = deployFake();
-    renderWith(<DeployPanel serverId={serverId} />, transport);
+    renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     fireEvent.change(await screen.findByLabelText('Image'), { target: { value: 'registry.example/mf/agent' } });
     fireEvent.change(await screen.findByLabelText('Version'), { target: { value: '1.0.0' } });
     fireEvent.click(screen.getByLabelText('The server pulls it from a registry'));
@@ -243,7 +232,7 @@ describe('HTTPS panel', () => {
   });
 
   it('shows expiry, issuer and each attempt with its reason', async () => {
-    renderWith(<HttpsPanel serverId={serverId} now={() => now} />, contractFakeTransport({ 'ssl:status': () => status() }));
+    renderWithConsole(<HttpsPanel serverId={serverId} now={() => now} />, contractFakeTransport({ 'ssl:status': () => status() }));
     const facts = await screen.findByLabelText('certificate');
     expect(facts.textContent).toContain("(STAGING) Let's Encrypt");
     expect(screen.getByText('Valid for 40 more days')).toBeTruthy();
@@ -255,7 +244,7 @@ describe('HTTPS panel', () => {
 
   it('when rate-limited, says when the next attempt is allowed and does not offer one before', async () => {
     const transport = contractFakeTransport({ 'ssl:status': () => status({ notAfter: null, issuer: null, nextAttemptAt: at(0.5) }) });
-    renderWith(<HttpsPanel serverId={serverId} now={() => now} />, transport);
+    renderWithConsole(<HttpsPanel serverId={serverId} now={() => now} />, transport);
     const notice = await screen.findByTestId('next-attempt');
     expect(notice.textContent).toContain(new Date(at(0.5)).toLocaleString());
     expect(screen.getByText('No certificate: the last attempt failed')).toBeTruthy();
@@ -269,7 +258,7 @@ describe('HTTPS panel', () => {
       'provision:status': (i: { operationId: string }) => run(i.operationId, 'running'),
       'provision:events': () => [{ operationId: 'op-ssl', seq: 0, phase: 'certbot', progress: 0.5, line: 'certbot: requesting a certificate' }],
     });
-    renderWith(<HttpsPanel serverId={serverId} now={() => now} />, transport);
+    renderWithConsole(<HttpsPanel serverId={serverId} now={() => now} />, transport);
     await screen.findByText('No certificate yet');
     fireEvent.change(screen.getByLabelText('E-mail for expiry notices'), { target: { value: 'not-an-email' } });
     fireEvent.click(screen.getByRole('button', { name: 'Enable HTTPS' }));
@@ -296,7 +285,7 @@ describe('read-only console', () => {
       },
       { readOnly: true },
     );
-    renderWith(
+    renderWithConsole(
       <>
         <ContainersPanel serverId={serverId} />
         <DeployPanel serverId={serverId} />
