@@ -94,10 +94,13 @@ describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromiu
     const outcome = await waitForFile(page, 'vtest.avi', 600_000);
     expect(outcome).toEqual({ stage: 'done', error: null });
     const ticks = page.getByTestId('timeline').locator('button.tick');
+    // The result is fetched after the row says done: wait for the timeline before counting (count() does not wait).
+    await ticks.first().waitFor();
     const keyframes = await ticks.count();
     expect(keyframes).toBeGreaterThanOrEqual(2);
 
     // Chromium plays no AVI: the player gives way to a plain notice; the keyframes show what the agent saw.
+    await page.getByTestId('unplayable-notice').waitFor();
     expect(await page.getByTestId('unplayable-notice').textContent()).toMatch(/^This browser cannot play video\/\S+ files; the keyframes below are what the agent saw\.$/);
     expect(await page.getByTestId('player').count()).toBe(0);
     const strip = page.getByTestId('filmstrip');
@@ -108,7 +111,7 @@ describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromiu
     await expect.poll(() => firstPicture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     if (keyframes > 60) {
       await strip.getByRole('button', { name: /^Show \d+ more/ }).click();
-      expect(await thumbnails.count()).toBe(keyframes);
+      await expect.poll(() => thumbnails.count()).toBe(keyframes);
     }
 
     // The summary saw someone: the first keyframe with a face, chosen, is shown large with the face box on it.
@@ -120,7 +123,7 @@ describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromiu
     await large.locator('img').waitFor();
     await expect.poll(() => large.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
     expect(await large.locator('figcaption').textContent()).toContain(`Keyframe ${withFace + 1} of ${keyframes}`);
-    expect(await large.locator('svg[aria-label=findings] g[data-kind=face] rect').count()).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => large.locator('svg[aria-label=findings] g[data-kind=face] rect').count()).toBeGreaterThanOrEqual(1);
     expect(await thumbnails.nth(withFace).getAttribute('aria-pressed')).toBe('true');
 
     await page.locator('section.result').evaluate((el) => el.scrollIntoView({ block: 'start' }));

@@ -12,25 +12,16 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../../agent/src/contracts/result-document.js';
 import { jobThumbnailsDir } from '../../../agent/src/http/thumbnails.js';
-import { analysisKeyframe, type AnalysisSubmission } from '../contracts/analyze.js';
+import { analysisKeyframe } from '../contracts/analyze.js';
 import { ConsoleError } from '../contracts/define.js';
 import { LocalAgent } from '../local-agent/local-agent.js';
 import { AgentHttpClient, type AgentPort } from './agent-http-client.js';
 import { AnalysisService } from './analysis-service.js';
+import { waitForSubmissionEnd } from './wait-for-submission.js';
 import { createAnalyzeHandlers, localAgentResolver } from './analyze-handlers.js';
 
 const appRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const fixtures = process.env.MEDIAFLEET_FIXTURES ?? '/work/shared/fixtures';
-
-async function waitForEnd(service: AnalysisService, id: string, timeoutMs: number): Promise<AnalysisSubmission> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = service.status(id);
-    if (['done', 'failed', 'canceled'].includes(s.stage)) return s;
-    if (Date.now() > deadline) throw new Error(`still ${s.stage}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('analyze:keyframe on the real built-in agent (5 s of vtest.avi, video + faces)', () => {
   let dir: string;
@@ -49,7 +40,7 @@ describe('analyze:keyframe on the real built-in agent (5 s of vtest.avi, video +
     handlers = createAnalyzeHandlers(service, agent);
     const submitted = await service.submit({ path: clip, analyses: ['video', 'faces'], agentId: 'local' });
     submissionId = submitted.submissionId;
-    const end = await waitForEnd(service, submissionId, 150_000);
+    const end = await waitForSubmissionEnd(service, submissionId, 150_000);
     expect(end).toMatchObject({ stage: 'done', error: null });
     result = service.result(submissionId);
   }, 180_000);
@@ -96,7 +87,7 @@ async function serviceWithResult(dir: string, result: ResultDocument, getKeyfram
   const file = join(dir, 'clip.avi');
   await writeFile(file, 'x');
   const { submissionId } = await service.submit({ path: file, agentId: 'local' });
-  expect(await waitForEnd(service, submissionId, 5000)).toMatchObject({ stage: 'done' });
+  expect(await waitForSubmissionEnd(service, submissionId, 5000)).toMatchObject({ stage: 'done' });
   return { service, id: submissionId };
 }
 

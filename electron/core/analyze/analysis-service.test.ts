@@ -8,20 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisSubmission } from '../contracts/analyze.js';
 import { LocalAgent, parseTokenOutput } from '../local-agent/local-agent.js';
 import { AnalysisService } from './analysis-service.js';
+import { waitForSubmissionEnd } from './wait-for-submission.js';
 import { localAgentResolver } from './analyze-handlers.js';
 
 const appRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const fixtures = process.env.MEDIAFLEET_FIXTURES ?? '/work/shared/fixtures';
-
-async function waitForEnd(service: AnalysisService, id: string, timeoutMs = 90_000): Promise<AnalysisSubmission> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = service.status(id);
-    if (['done', 'failed', 'canceled'].includes(s.stage)) return s;
-    if (Date.now() > deadline) throw new Error(`still ${s.stage}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('token output of the agent CLI', () => {
   it('takes the token alone on the last line, or from JSON', () => {
@@ -57,7 +48,7 @@ describe('AnalysisService on the real built-in agent', () => {
   it('a truncated JPEG fails with the agent code, after passing through upload and queued', async () => {
     const submitted = await service.submit({ path: join(fixtures, 'bad/truncated.jpg'), agentId: 'local' });
     expect(submitted.stage).toBe('upload');
-    const end = await waitForEnd(service, submitted.submissionId);
+    const end = await waitForSubmissionEnd(service, submitted.submissionId);
     expect(end.stage).toBe('failed');
     expect(end.error?.code).toMatch(/CORRUPT|UNSUPPORTED|BAD/);
     expect(end.jobId).toBeTruthy();
@@ -69,7 +60,7 @@ describe('AnalysisService on the real built-in agent', () => {
 
   it('analyses messi5.jpg for faces and pose, and the result matches the result schema', async (ctx) => {
     const submitted = await service.submit({ path: join(fixtures, 'images/messi5.jpg'), analyses: ['faces', 'pose'], agentId: 'local' });
-    const end = await waitForEnd(service, submitted.submissionId, 110_000);
+    const end = await waitForSubmissionEnd(service, submitted.submissionId, 110_000);
     if (end.stage === 'failed' && end.error?.code === 'MODEL_MISSING') ctx.skip(`the agent has no faces/pose analyzer yet: ${end.error.message}`);
     expect(end.stage).toBe('done');
     const result = service.result(submitted.submissionId);
@@ -81,7 +72,7 @@ describe('AnalysisService on the real built-in agent', () => {
   it('refuses a file that does not exist, and an unknown agent', async () => {
     await expect(service.submit({ path: join(dataDir, 'nope.jpg'), agentId: 'local' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     const s = await service.submit({ path: join(fixtures, 'images/messi5.jpg'), agentId: 'gpu-7' });
-    const end = await waitForEnd(service, s.submissionId);
+    const end = await waitForSubmissionEnd(service, s.submissionId);
     expect(end.error?.code).toBe('AGENT_UNKNOWN');
   });
 
