@@ -6,6 +6,7 @@ import { analysisResult, cancelAnalysis, localAgentStatus, submitAnalysis } from
 import type { ConsoleClient } from '../../api/client.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { AnalysisPicker } from '../../components/pickers.js';
 import { useUiStore, type AnalyzeItem } from '../../state/ui-store.js';
 import { filesFromDataTransfer, isMediaFile } from './dropped-files.js';
 import { ResultViewer } from './ResultViewer.js';
@@ -164,24 +165,7 @@ export function AnalyzeView() {
                 Choose a folder…
               </button>
             </div>
-            <fieldset className="analyses">
-              <legend className="muted">Analyses (none ticked = all that fit the media)</legend>
-              {analysisNames.map((name) => (
-                <label key={name} className="toggle">
-                  <input
-                    type="checkbox"
-                    checked={chosen.has(name)}
-                    onChange={(e) => {
-                      const next = new Set(chosen);
-                      if (e.target.checked) next.add(name);
-                      else next.delete(name);
-                      setChosen(next);
-                    }}
-                  />
-                  {name}
-                </label>
-              ))}
-            </fieldset>
+            <AnalysisPicker names={analysisNames} chosen={chosen} onChange={setChosen} legend="Analyses (none ticked = all that fit the media)" />
           </>
         )}
         <input ref={fileInput} type="file" multiple hidden data-testid="file-input" onChange={(e) => submitAll([...(e.target.files ?? [])])} />

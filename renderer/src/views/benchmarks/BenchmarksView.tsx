@@ -6,7 +6,6 @@ import { imageAnalysisNames, type AnalysisName } from '../../../../agent/src/con
 import {
   benchmarkHistory,
   cancelBenchmark,
-  listBenchAgents,
   listBenchmarkOperations,
   startBenchmark,
   type BenchmarkOperation,
@@ -14,6 +13,7 @@ import {
 } from '../../../../electron/core/contracts/benchmarks.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { AgentPicker, AnalysisPicker, useAgentList } from '../../components/pickers.js';
 import { AnalysisP50Chart, ImagesPerHourChart, colourOf } from './BenchmarkCharts.js';
 import { formatBytes, latestRunPerAgent, operationText, optionsText } from './bench-figures.js';
 import './benchmarks.css';
@@ -22,7 +22,7 @@ function RunForm({ running }: { running: readonly BenchmarkOperation[] }) {
   const client = useConsole();
   const readOnly = useReadOnly();
   const queryClient = useQueryClient();
-  const agents = useQuery({ queryKey: ['bench-agents'], queryFn: () => client.invoke(listBenchAgents, {}) });
+  const agents = useAgentList();
   const [agentId, setAgentId] = useState('local');
   const [rounds, setRounds] = useState(1);
   const [chosen, setChosen] = useState<Set<AnalysisName>>(new Set());
@@ -44,16 +44,7 @@ function RunForm({ running }: { running: readonly BenchmarkOperation[] }) {
       }}
     >
       <div className="row">
-        <label className="field">
-          <span>Agent</span>
-          <select value={selected} onChange={(e) => setAgentId(e.target.value)} disabled={list.length === 0}>
-            {list.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AgentPicker agents={list} value={selected} onChange={setAgentId} />
         <label className="field">
           <span>Rounds</span>
           <select value={rounds} onChange={(e) => setRounds(Number(e.target.value))}>
@@ -64,24 +55,13 @@ function RunForm({ running }: { running: readonly BenchmarkOperation[] }) {
             ))}
           </select>
         </label>
-        <fieldset className="analyses bench-analyses">
-          <legend className="muted">Analyses (none ticked = all; one is a quick run)</legend>
-          {imageAnalysisNames.map((name) => (
-            <label key={name} className="toggle">
-              <input
-                type="checkbox"
-                checked={chosen.has(name)}
-                onChange={(e) => {
-                  const next = new Set(chosen);
-                  if (e.target.checked) next.add(name);
-                  else next.delete(name);
-                  setChosen(next);
-                }}
-              />
-              {name}
-            </label>
-          ))}
-        </fieldset>
+        <AnalysisPicker
+          names={imageAnalysisNames}
+          chosen={chosen}
+          onChange={setChosen}
+          legend="Analyses (none ticked = all; one is a quick run)"
+          className="analyses bench-analyses"
+        />
         <span className="spacer" />
         <button type="submit" disabled={readOnly || !selected || busy || start.isPending} title={readOnly ? 'read-only console: running is turned off' : undefined}>
           {busy ? 'Running…' : 'Run benchmark'}

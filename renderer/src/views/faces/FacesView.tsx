@@ -4,10 +4,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { analysisResult, localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
-import { listBenchAgents } from '../../../../electron/core/contracts/benchmarks.js';
 import { listPersons, namePerson, personFaces, searchSimilarFaces, type Person } from '../../../../electron/core/contracts/faces.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { AgentPicker, useAgentList } from '../../components/pickers.js';
 import { useUiStore, type AnalyzeItem } from '../../state/ui-store.js';
 import { submitFile, stageText } from '../analyze/AnalyzeView.js';
 import { filesFromDataTransfer, isMediaFile } from '../analyze/dropped-files.js';
@@ -352,10 +352,9 @@ function PersonsList({ agentId }: { agentId: string }) {
 }
 
 export function FacesView() {
-  const client = useConsole();
   const agentId = useFacesUi((s) => s.agentId);
   const setAgent = useFacesUi((s) => s.setAgent);
-  const agents = useQuery({ queryKey: ['bench-agents'], queryFn: () => client.invoke(listBenchAgents, {}) });
+  const agents = useAgentList();
   const list = agents.data ?? [];
   return (
     <div className="view faces-view">
@@ -363,16 +362,7 @@ export function FacesView() {
         title="Faces & persons"
         subtitle="Find where else a person appears, and name the people the agent recognises."
         actions={
-          <label className="field">
-            <span>Agent</span>
-            <select value={agentId} onChange={(e) => setAgent(e.target.value)} disabled={list.length === 0}>
-              {list.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <AgentPicker agents={list} value={agentId} onChange={setAgent} />
         }
       />
       {agents.error && <ErrorNotice error={asErrorInfo(agents.error)} onRetry={() => void agents.refetch()} />}

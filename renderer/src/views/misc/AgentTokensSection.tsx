@@ -4,7 +4,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
-import { listBenchAgents } from '../../../../electron/core/contracts/benchmarks.js';
 import {
   TokenLabel,
   TokenScope,
@@ -16,6 +15,7 @@ import {
 } from '../../../../electron/core/contracts/tokens.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, asErrorInfo } from '../../components/common.js';
+import { AgentPicker, useAgentList } from '../../components/pickers.js';
 import { FormField } from '../server/FormField.js';
 import './agent-tokens.css';
 
@@ -214,7 +214,7 @@ export function AgentTokensSection() {
   const readOnly = useReadOnly();
   const queryClient = useQueryClient();
   const headingId = useId();
-  const agents = useQuery({ queryKey: ['bench-agents'], queryFn: () => client.invoke(listBenchAgents, {}) });
+  const agents = useAgentList();
   const [agentId, setAgentId] = useState('local');
   const list = agents.data ?? [];
   const selected = list.some((a) => a.id === agentId) ? agentId : (list[0]?.id ?? '');
@@ -248,24 +248,16 @@ export function AgentTokensSection() {
     <section className="card agent-tokens" aria-labelledby={headingId}>
       <div className="card-head">
         <h3 id={headingId}>Agent tokens</h3>
-        <label className="field inline">
-          <span>Agent</span>
-          <select
-            value={selected}
-            disabled={list.length === 0}
-            onChange={(e) => {
-              setAgentId(e.target.value);
-              create.reset();
-              revoke.reset();
-            }}
-          >
-            {list.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AgentPicker
+          agents={list}
+          value={selected}
+          className="field inline"
+          onChange={(id) => {
+            setAgentId(id);
+            create.reset();
+            revoke.reset();
+          }}
+        />
       </div>
       <p className="muted">
         A token lets a script or another program use this agent&apos;s API directly: send media, read results, or manage the agent. Give each program its own
