@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AnalysisName } from '../../contracts/result-document.js';
 import { toErrorInfo } from '../../errors.js';
+import { openEventStream } from '../event-stream.js';
 import { Hardware } from '../schemas.js';
 import type { AgentServices } from '../services.js';
 
@@ -44,23 +45,16 @@ export const benchRoute = (services: AgentServices): FastifyPluginAsyncZod =>
         const options = { rounds: request.body.rounds, analyses: request.body.analyses, signal: abort.signal };
         if (!(request.headers.accept ?? '').includes('text/event-stream')) return services.runBench(options);
 
-        reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-        const send = (event: string, data: unknown): void => {
-          if (!raw.destroyed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-        };
-        const heartbeat = setInterval(() => !raw.destroyed && raw.write(': keep-alive\n\n'), 15_000);
+        const stream = openEventStream(reply);
         try {
-          const report = await services.runBench({ ...options, onProgress: (done, total) => send('progress', { done, total }) });
-          send('result', BenchReportSchema.parse(report));
+          const report = await services.runBench({ ...options, onProgress: (done, total) => stream.send('progress', { done, total }) });
+          stream.send('result', BenchReportSchema.parse(report));
         } catch (err) {
           const info = toErrorInfo(err);
           if (info.code === 'INTERNAL') request.log.error({ err }, 'benchmark failed');
-          send('error', info);
+          stream.send('error', info);
         } finally {
-          clearInterval(heartbeat);
-          raw.end();
+          stream.close();
         }
       },
     );

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgentError } from '../../errors.js';
+import { openEventStream } from '../event-stream.js';
 import { isTerminal, type JobEvent } from '../../jobs/job-queue.js';
 import { principalOf } from '../auth.js';
 import { plainJsonSerializerCompiler, pollingRouteLogLevel } from '../polling-routes.js';
@@ -120,31 +121,20 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
         const tenant = principalOf(request).tenant;
         const job = queue.get(tenant, request.params.id);
         if (!job) throw new AgentError('NOT_FOUND', `no job ${request.params.id}`);
-        reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        let unsubscribe = (): void => undefined;
+        const stream = openEventStream(reply, () => unsubscribe());
         const write = (event: Omit<JobEvent, 'tenant'> & { tenant?: string }): void => {
           const { tenant: _tenant, durationMs: _durationMs, ...payload } = event;
-          raw.write(`event: ${event.type}\ndata: ${JSON.stringify(payload)}\n\n`);
+          stream.send(event.type, payload);
         };
-        let closed = false;
-        const close = (): void => {
-          if (closed) return;
-          closed = true;
-          unsubscribe();
-          clearInterval(heartbeat);
-          raw.end();
-        };
-        const unsubscribe = queue.subscribe(job.id, (event) => {
+        unsubscribe = queue.subscribe(job.id, (event) => {
           write(event);
-          if (event.type === 'status' && isTerminal(event.status)) close();
+          if (event.type === 'status' && isTerminal(event.status)) stream.close();
         });
-        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-        request.raw.on('close', close);
         // The current state first, so a late subscriber still learns how things stand.
         const current = queue.get(tenant, job.id)!;
         write({ jobId: current.id, seq: 0, type: 'status', status: current.status, progress: current.progress, stage: current.stage, ...(current.error ? { error: current.error } : {}) });
-        if (isTerminal(current.status)) close();
+        if (isTerminal(current.status)) stream.close();
       },
     );
   };

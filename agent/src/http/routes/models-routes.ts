@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgentError, errorCodes, type ErrorCode } from '../../errors.js';
+import { openEventStream } from '../event-stream.js';
 import type { InstalledModel } from '../../jobs/analyzer-port.js';
 import { defaultModelManager, type ModelManager, type ModelStatus } from '../../models/model-manager.js';
 import { ModelPulls, PullAlreadyRunning, type PullState } from '../../models/model-pulls.js';
@@ -217,24 +218,13 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
         await manager.manifest(id);
         const current = pulls.get(id);
         if (!current) throw new AgentError('NOT_FOUND', `model ${id} has not been pulled since the agent started`);
-        reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-        let closed = false;
-        const close = (): void => {
-          if (closed) return;
-          closed = true;
-          unsubscribe();
-          clearInterval(heartbeat);
-          raw.end();
-        };
+        let unsubscribe = (): void => undefined;
+        const stream = openEventStream(reply, () => unsubscribe());
         const write = (state: PullState): void => {
-          raw.write(`event: pull\ndata: ${JSON.stringify(state)}\n\n`);
-          if (state.phase !== 'running') close();
+          stream.send('pull', state);
+          if (state.phase !== 'running') stream.close();
         };
-        const unsubscribe = pulls.subscribe(id, write);
-        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-        request.raw.on('close', close);
+        unsubscribe = pulls.subscribe(id, write);
         // The current state first, so a late subscriber learns how things stand (and a finished pull ends at once).
         write(pulls.get(id)!);
       },
