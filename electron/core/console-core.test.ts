@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consoleMethods } from './api.js';
-import { createConsoleCore, type ConsoleCore } from './console-core.js';
-import { FileVault } from './secrets/file-vault.js';
+import type { ConsoleCore } from './console-core.js';
+import { openTestCore } from './testing/test-core.js';
 
 let core: ConsoleCore | null = null;
 let dir = '';
@@ -17,8 +17,7 @@ afterEach(async () => {
 
 function makeCore() {
   dir = mkdtempSync(join(tmpdir(), 'mf-core-'));
-  const vault = FileVault.open({ path: join(dir, 'vault.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
-  core = createConsoleCore({ storePath: join(dir, 'console.db'), vault: { kind: 'instance', vault } });
+  core = openTestCore(dir);
   return core;
 }
 

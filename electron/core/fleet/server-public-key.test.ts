@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsoleCore, type ConsoleCore } from '../console-core.js';
-import { FileVault } from '../secrets/file-vault.js';
+import type { ConsoleCore } from '../console-core.js';
 import { secretNames } from '../secrets/secret-vault.js';
+import { openTestCore } from '../testing/test-core.js';
 
 let dir = '';
 let core: ConsoleCore | undefined;
@@ -22,8 +22,7 @@ afterEach(async () => {
 
 function openCore(): ConsoleCore {
   dir = mkdtempSync(join(tmpdir(), 'mf-public-key-'));
-  const vault = FileVault.open({ path: join(dir, 'vault.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
-  core = createConsoleCore({ storePath: join(dir, 'console.db'), vault: { kind: 'instance', vault } });
+  core = openTestCore(dir);
   return core;
 }
 

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsoleCore, type ConsoleCore } from '../console-core.js';
-import { FileVault } from '../secrets/file-vault.js';
+import type { ConsoleCore } from '../console-core.js';
 import { freeLoopbackPort } from '../testing/free-loopback-port.js';
 import { CertificateRepository } from './certificate-repository.js';
+import { openTestCore } from '../testing/test-core.js';
 
 let dir = '';
 const cores: ConsoleCore[] = [];
@@ -24,8 +24,7 @@ afterEach(async () => {
 let clock = new Date('2026-11-24T10:00:00Z');
 function openCore(): ConsoleCore {
   dir ||= mkdtempSync(join(tmpdir(), 'mf-https-core-'));
-  const vault = FileVault.open({ path: join(dir, 'vault.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
-  const core = createConsoleCore({ storePath: join(dir, 'console.db'), vault: { kind: 'instance', vault }, now: () => clock });
+  const core = openTestCore(dir, { now: () => clock });
   cores.push(core);
   return core;
 }
