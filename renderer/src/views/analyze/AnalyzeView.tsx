@@ -2,11 +2,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { useRef, useState, type DragEvent } from 'react';
 import { analysisNames, type AnalysisName } from '../../../../agent/src/contracts/result-document.js';
-import { analysisResult, cancelAnalysis, localAgentStatus, submitAnalysis } from '../../../../electron/core/contracts/analyze.js';
+import { cancelAnalysis, localAgentStatus, submitAnalysis } from '../../../../electron/core/contracts/analyze.js';
 import type { ConsoleClient } from '../../api/client.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
 import { AnalysisPicker } from '../../components/pickers.js';
+import { useAnalysisResult } from './use-analysis-result.js';
 import { useUiStore, type AnalyzeItem } from '../../state/ui-store.js';
 import { filesFromDataTransfer, isMediaFile } from './dropped-files.js';
 import { ResultViewer } from './ResultViewer.js';
@@ -79,16 +80,8 @@ function FileRow({ item, selected }: { item: AnalyzeItem; selected: boolean }) {
 }
 
 function SelectedResult({ item }: { item: AnalyzeItem }) {
-  const client = useConsole();
-  const submission = item.submission;
-  const done = submission?.stage === 'done';
-  const result = useQuery({
-    queryKey: ['analyze-result', submission?.submissionId],
-    queryFn: () => client.invoke(analysisResult, { submissionId: submission!.submissionId }),
-    enabled: done,
-    staleTime: Infinity,
-  });
-  const error = item.error ?? submission?.error ?? null;
+  const { done, result } = useAnalysisResult(item);
+  const error = item.error ?? item.submission?.error ?? null;
   if (error) return <ErrorNotice error={error} />;
   if (!done) return <p className="muted">The result appears here when {item.fileName} is done.</p>;
   if (result.error) return <ErrorNotice error={asErrorInfo(result.error)} onRetry={() => void result.refetch()} />;

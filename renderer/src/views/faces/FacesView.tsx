@@ -3,11 +3,12 @@
 // the agent clustered.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import { analysisResult, localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
+import { localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
 import { listPersons, namePerson, personFaces, searchSimilarFaces, type Person } from '../../../../electron/core/contracts/faces.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
 import { AgentPicker, useAgentList } from '../../components/pickers.js';
+import { useAnalysisResult } from '../analyze/use-analysis-result.js';
 import { useUiStore, type AnalyzeItem } from '../../state/ui-store.js';
 import { submitFile, stageText } from '../analyze/AnalyzeView.js';
 import { filesFromDataTransfer, isMediaFile } from '../analyze/dropped-files.js';
@@ -19,16 +20,7 @@ export const similarityText = (s: number): string => `${(Math.max(0, s) * 100).t
 
 /** The faces of a file analysed in this session, once its result is there; the first one is the largest. */
 function useItemFaces(item: AnalyzeItem) {
-  const client = useConsole();
-  const submission = item.submission;
-  const done = submission?.stage === 'done';
-  const result = useQuery({
-    // Same key as the Analyze view: one fetch per result.
-    queryKey: ['analyze-result', submission?.submissionId],
-    queryFn: () => client.invoke(analysisResult, { submissionId: submission!.submissionId }),
-    enabled: done,
-    staleTime: Infinity,
-  });
+  const { done, result } = useAnalysisResult(item);
   const faces = (result.data?.faces ?? [])
     .filter((f) => f.embeddingId)
     .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
