@@ -43,7 +43,14 @@ export interface FileOutcome {
 /** Waits for the file's row to reach done/failed/canceled and returns what the UI shows. */
 export async function waitForFile(page: Page, fileName: string, timeoutMs = 180_000): Promise<FileOutcome> {
   const row = page.locator('li.file-row', { has: page.getByRole('button', { name: fileName, exact: true }) }).last();
-  await row.and(page.locator('[data-stage=done], [data-stage=failed], [data-stage=canceled]')).waitFor({ timeout: timeoutMs });
+  try {
+    await row.and(page.locator('[data-stage=done], [data-stage=failed], [data-stage=canceled]')).waitFor({ timeout: timeoutMs });
+  } catch (err) {
+    // Say where the file got stuck (upload, queued, running and its stage), not only that time ran out.
+    const stage = await row.getAttribute('data-stage', { timeout: 1000 }).catch(() => 'no row');
+    const text = await row.innerText({ timeout: 1000 }).catch(() => '');
+    throw new Error(`${fileName} did not finish within ${timeoutMs} ms: its row is at stage ${stage} ("${text.replace(/\s+/g, ' ').trim()}")`, { cause: err });
+  }
   const stage = (await row.getAttribute('data-stage'))!;
   await row.getByRole('button', { name: fileName, exact: true }).click();
   const error = stage === 'failed' ? await page.locator('.result-pane [role=alert]').innerText().catch(() => null) : null;
