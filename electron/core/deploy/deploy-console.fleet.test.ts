@@ -11,15 +11,11 @@
 // the console's "local" engine here, so the step finds it present; electron/core/deploy/agent-deploy.fleet.test.ts
 // covers docker save | docker load over SSH), and apt installs (packages are shared with this machine).
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import tls from 'node:tls';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
-import type { Envelope, OperationEvent } from '../contracts/define.js';
 import { secretNames } from '../secrets/secret-vault.js';
 import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../ssl/testing/pebble.js';
 import { harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
@@ -30,6 +26,8 @@ import { canRunDocker, dockerCliBinary, importNodeBaseImage, type TestDockerEngi
 import { startDockerEngineInVps } from './testing/docker-in-vps.js';
 import { registryBinary, startDockerRegistry, type DockerRegistry } from './testing/docker-registry.js';
 import { freeLoopbackPort } from '../testing/free-loopback-port.js';
+import { data, runContractOperation } from '../testing/contract-calls.js';
+import { httpGet as get, httpsGet as httpsGetFrom, servedCertificate as servedCertificateOf } from '../testing/net-probes.js';
 import { nginxBinary } from './testing/nginx-instance.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -45,48 +43,9 @@ const v1 = { image: 'mediafleet/agent:console-test-1', version: '0.9.0-console.1
 const v2 = { image: 'mediafleet/agent:console-test-2', version: '0.9.0-console.2' };
 const registryUser = { username: 'deployer', password: 'registry-test-pw-5c1e' };
 
-function data<T>(r: Envelope<unknown>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.data as T;
-}
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const req = http.get(url, { headers, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-    req.on('error', reject);
-  });
-}
-
-/** GET over https to the VPS, as a client that resolves the domain to it and trusts the test CA would. */
-function httpsGet(host: string, path: string, ca: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const req = https.get({ host, port: 443, path, servername: domain, ca, headers: { host: domain, ...headers }, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timeout: https://${domain}${path}`)));
-    req.on('error', reject);
-  });
-}
-
-function servedCertificate(host: string, ca: string): Promise<{ authorized: boolean; serial: string; san: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const socket = tls.connect({ host, port: 443, servername: domain, ca, rejectUnauthorized: false }, () => {
-      const cert = socket.getPeerCertificate();
-      resolvePromise({ authorized: socket.authorized, serial: cert.serialNumber, san: cert.subjectaltname ?? '' });
-      socket.end();
-    });
-    socket.on('error', reject);
-  });
-}
+const httpsGet = (host: string, path: string, ca: string, headers: Record<string, string> = {}) => httpsGetFrom(host, domain, path, ca, headers);
+const servedCertificate = (host: string, ca: string) => servedCertificateOf(host, domain, ca);
 
 describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let dir: string;
@@ -113,16 +72,8 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
       ssl: { acmeServer: pebble.directoryUrl, noVerifySsl: true },
     });
 
-  /** Starts an operation through the contract and waits for its end; returns its final state and events. */
-  async function runOperation(method: string, input: unknown) {
-    const { operationId } = data<{ operationId: string }>(await core.invoke(method, input));
-    await core.provision.settled(operationId);
-    const run = data<{ status: string; kind: string; steps: { stepId: string; status: string; alreadySatisfied: boolean; error: string | null }[] }>(
-      await core.invoke('provision:status', { operationId }),
-    );
-    const events = data<OperationEvent[]>(await core.invoke('provision:events', { operationId, afterSeq: -1 }));
-    return { operationId, run, events, last: events.at(-1)! };
-  }
+  const runOperation = (method: string, input: unknown) => runContractOperation(core, method, input);
+
 
   const healthToken = async () => (await core.vault.get(healthTokenSecret(serverId)))!;
   const healthFromOutside = async () => get(`http://${vps.address}/v1/health`, { authorization: `Bearer ${await healthToken()}` });

@@ -2,7 +2,6 @@
 // the per-server lock, cancel, and SIGKILL of the console process at each step followed by a resume.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -11,31 +10,13 @@ import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import type { OperationEvent } from '../contracts/define.js';
 import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
 import { secretNames } from '../secrets/secret-vault.js';
+import { tcpReachable } from '../testing/net-probes.js';
 import { baseProvisionSteps } from './base-steps.js';
 
 const unavailable = harnessUnavailableReason();
 const PASSPHRASE = 'fleet-test-passphrase';
 const cliPath = join(import.meta.dirname, 'provision-cli.ts');
 const repoRoot = join(import.meta.dirname, '../../..');
-
-function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<'open' | 'refused' | 'filtered'> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve('filtered');
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(t);
-      s.destroy();
-      resolve('open');
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(t);
-      resolve(e.code === 'ECONNREFUSED' ? 'refused' : 'filtered');
-    });
-  });
-}
 
 describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let dir: string;
