@@ -33,10 +33,15 @@ export const dockerStep: ProvisionStep = {
   async check(ctx) {
     const u = quoteArg(ctx.options.serviceUser);
     const r = await ctx.runAsRoot(
-      `command -v docker >/dev/null && getent group docker >/dev/null && id -nG ${u} | tr ' ' '\\n' | grep -qx docker && docker --version`,
+      // Where systemd runs, Docker must also be enabled (back after a reboot) and running.
+      `command -v docker >/dev/null && getent group docker >/dev/null && id -nG ${u} | tr ' ' '\\n' | grep -qx docker && ` +
+        '{ [ ! -d /run/systemd/system ] || { systemctl is-enabled --quiet docker && systemctl is-active --quiet docker; }; } && docker --version',
       { quiet: true },
     );
-    return { satisfied: r.code === 0, detail: r.code === 0 ? r.stdout.trim() : 'Docker missing or service user not in the docker group' };
+    return {
+      satisfied: r.code === 0,
+      detail: r.code === 0 ? r.stdout.trim() : 'Docker missing, not enabled and running, or the service user not in the docker group',
+    };
   },
   async apply(ctx) {
     const u = quoteArg(ctx.options.serviceUser);
@@ -48,8 +53,9 @@ export const dockerStep: ProvisionStep = {
         '  export DEBIAN_FRONTEND=noninteractive',
         '  apt-get update -q',
         '  apt-get install -y -q --no-install-recommends docker.io',
-        '  if [ -d /run/systemd/system ]; then systemctl enable --now docker; fi',
         'fi',
+        // Also when Docker was installed but left stopped or disabled.
+        'if [ -d /run/systemd/system ]; then systemctl enable --now docker; fi',
         'groupadd -f docker',
         `usermod -aG docker ${u}`,
       ].join('\n'),
@@ -63,20 +69,26 @@ async function readFirewall(ctx: StepContext) {
   const listing = await ctx.runAsRoot(`nft list table inet ${FIREWALL_TABLE} 2>/dev/null`, { quiet: true });
   const file = await ctx.runAsRoot(`cat ${FIREWALL_FILE} 2>/dev/null`, { quiet: true });
   const live = parseListedFirewall(listing.stdout);
-  return { ports, live, fileMatches: file.stdout === renderFirewallRules(ports) };
+  // Where systemd runs, nftables.service must load the rules at boot; elsewhere they last until a reboot.
+  const persistent = await ctx.runAsRoot(
+    `[ ! -d /run/systemd/system ] || { grep -qxF ${quoteArg(`include "${FIREWALL_FILE}"`)} /etc/nftables.conf && systemctl is-enabled --quiet nftables; }`,
+    { quiet: true },
+  );
+  return { ports, live, fileMatches: file.stdout === renderFirewallRules(ports), persistent: persistent.code === 0 };
 }
 
 export const firewallStep: ProvisionStep = {
   id: 'firewall',
   title: 'Firewall: allow only SSH, HTTP and HTTPS',
   async check(ctx) {
-    const { ports, live, fileMatches } = await readFirewall(ctx);
-    const satisfied = live.policyDrop && live.ports.join(',') === ports.join(',') && fileMatches;
+    const { ports, live, fileMatches, persistent } = await readFirewall(ctx);
+    const satisfied = live.policyDrop && live.ports.join(',') === ports.join(',') && fileMatches && persistent;
     return {
       satisfied,
       detail: satisfied
         ? `inbound TCP open: ${ports.join(', ')}`
-        : `live: ${live.policyDrop ? 'drop' : 'no drop policy'}, ports [${live.ports.join(', ')}]; rules file ${fileMatches ? 'current' : 'missing or old'}`,
+        : `live: ${live.policyDrop ? 'drop' : 'no drop policy'}, ports [${live.ports.join(', ')}]; rules file ${fileMatches ? 'current' : 'missing or old'}` +
+          `${persistent ? '' : '; not loaded at boot'}`,
     };
   },
   async apply(ctx) {
@@ -94,7 +106,7 @@ export const firewallStep: ProvisionStep = {
       [
         'if [ -d /run/systemd/system ]; then',
         `  touch /etc/nftables.conf; grep -qxF 'include "${FIREWALL_FILE}"' /etc/nftables.conf || echo 'include "${FIREWALL_FILE}"' >> /etc/nftables.conf`,
-        '  systemctl enable nftables >/dev/null 2>&1 || true',
+        '  systemctl enable --quiet nftables',
         'else echo "no systemd: rules applied now, not made persistent"; fi',
       ].join('\n'),
       { check: true },
