@@ -54,6 +54,12 @@ describe('certbot command line', () => {
     const staging = certbotCertonlyArgv(parseCertificateRequest({ ...base, staging: true }));
     expect(staging[staging.indexOf('--server') + 1]).toBe('https://acme-staging-v02.api.letsencrypt.org/directory');
   });
+  it('saves the nginx reload as the deploy hook, so any renewal (also certbot.timer) gets served', () => {
+    const argv = certbotCertonlyArgv(parseCertificateRequest({ ...base, deployHook: 'systemctl reload nginx || nginx -s reload' }));
+    expect(argv[argv.indexOf('--deploy-hook') + 1]).toBe('systemctl reload nginx || nginx -s reload');
+    expect(certbotCertonlyArgv(parseCertificateRequest(base))).not.toContain('--deploy-hook');
+    expect(() => parseCertificateRequest({ ...base, deployHook: 'reload\nrm -rf /' })).toThrow(expect.objectContaining({ code: 'SSL_REQUEST_INVALID' }));
+  });
   it('rejects a bad domain or e-mail with a stable code', () => {
     expect(() => parseCertificateRequest({ ...base, domain: 'localhost' })).toThrow(expect.objectContaining({ code: 'SSL_REQUEST_INVALID' }));
     expect(() => parseCertificateRequest({ ...base, domain: 'a.org --staging' })).toThrow(expect.objectContaining({ code: 'SSL_REQUEST_INVALID' }));

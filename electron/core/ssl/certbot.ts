@@ -26,6 +26,11 @@ export const CertificateRequest = z.object({
   workDir: absPath.optional(),
   logsDir: absPath.optional(),
   certbotPath: absPath.default('/usr/bin/certbot'),
+  /**
+   * Run after every issuance and renewal (nginx reload). certbot keeps it in the certificate's renewal config,
+   * so whichever timer renews (ours, or the certbot package's own certbot.timer) the new certificate is served.
+   */
+  deployHook: z.string().min(1).max(300).regex(/^[^\n\r]*$/, 'must be one line').optional(),
 });
 export type CertificateRequestInput = z.input<typeof CertificateRequest>;
 export type CertificateRequest = z.output<typeof CertificateRequest>;
@@ -58,6 +63,7 @@ export function certbotCertonlyArgv(req: CertificateRequest): string[] {
     '--server', acmeDirectory(req),
     req.forceRenewal ? '--force-renewal' : '--keep-until-expiring',
   ];
+  if (req.deployHook) argv.push('--deploy-hook', req.deployHook);
   if (req.noVerifySsl) argv.push('--no-verify-ssl');
   if (req.configDir) argv.push('--config-dir', req.configDir);
   if (req.workDir) argv.push('--work-dir', req.workDir);

@@ -103,6 +103,7 @@ export async function enableHttps(shell: ServerShell, opts: EnableHttpsOptions):
   // place the TLS config stays (it has the same challenge location), so HTTPS keeps working meanwhile.
   progress({ phase: 'prepare', progress: 0.1, line: `webroot ${req.webroot}, nginx answers /.well-known/acme-challenge/` });
   await must(shell, `mkdir -p ${q(req.webroot + '/.well-known/acme-challenge')}`, 'SSL_SETUP_FAILED', 'cannot create the ACME webroot');
+  await ensureCertbot(shell, req.certbotPath, progress);
   if (!existing) await applyNginxConfig(shell, opts.nginx, renderNginxConfig({ ...values, tls: false }));
 
   // 2. certbot. Its output is the reason shown when it fails.
@@ -132,8 +133,28 @@ export async function enableHttps(shell: ServerShell, opts: EnableHttpsOptions):
   return { certificate, renewal: opts.renewal.kind };
 }
 
+/** A fresh server has no certbot: install the distribution's (Debian and Ubuntu both ship it). */
+async function ensureCertbot(shell: ServerShell, certbotPath: string, progress: (p: { phase: string; progress: number | null; line?: string }) => void) {
+  if ((await shell.exec(`[ -x ${q(certbotPath)} ]`)).code === 0) return;
+  if ((await shell.exec('command -v apt-get >/dev/null')).code !== 0) {
+    throw new ConsoleError('SSL_SETUP_FAILED', `certbot is not installed at ${certbotPath}, and this server has no apt-get to install it: install certbot, or set its path in the deploy settings`);
+  }
+  progress({ phase: 'prepare', progress: 0.15, line: 'installing certbot from the distribution\'s packages' });
+  await must(
+    shell,
+    'export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends certbot',
+    'SSL_SETUP_FAILED',
+    'certbot is not installed and apt-get could not install it',
+  );
+  if ((await shell.exec(`[ -x ${q(certbotPath)} ]`)).code !== 0) {
+    throw new ConsoleError('SSL_SETUP_FAILED', `certbot was installed but is not at ${certbotPath}: set its path in the deploy settings`);
+  }
+}
+
 export function renewalCommand(o: { webroot: string; reloadCommand: string; configDir?: string; certbotPath: string }): string {
-  const argv = [o.certbotPath, 'renew', '--webroot', '--webroot-path', o.webroot, '--quiet', '--deploy-hook', o.reloadCommand];
+  // The cron line sleeps a random time itself (and the systemd timer has RandomizedDelaySec): certbot's own
+  // random sleep would only add up to 8 more minutes.
+  const argv = [o.certbotPath, 'renew', '--webroot', '--webroot-path', o.webroot, '--quiet', '--deploy-hook', o.reloadCommand, '--no-random-sleep-on-renew'];
   if (o.configDir) argv.push('--config-dir', o.configDir);
   return quoteArgv(argv);
 }

@@ -89,6 +89,7 @@ export class HttpsService {
       noVerifySsl: this.deps.options?.noVerifySsl ?? false,
       configDir: values.certDir,
       certbotPath: values.certbotPath,
+      deployHook: settings.nginxReloadCommand,
     };
     const parsed = parseCertificateRequest(request);
     // Refuse before taking the lock or opening SSH: a retry storm never even reaches the server.
