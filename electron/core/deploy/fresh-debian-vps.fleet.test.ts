@@ -1,0 +1,197 @@
+// From a fresh Debian 12 server to an agent on HTTPS, through the console contract, on a VPS that boots for
+// real (electron/core/testing/debian-vps.ts: its own root filesystem, systemd as PID 1, NAT to Debian's
+// mirror). What the other fleet suites cannot show, because their hosts share this machine's packages and
+// have no init: the apt branches (Docker, nftables, nginx, certbot come from the mirror), systemd enabling
+// and starting them, the agent image reaching the server by `docker save | docker load` over SSH through a
+// sudoer (not in the docker group), the renewal timer renewing a certificate, and a reboot after which
+// everything comes back by itself.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleCore, type ConsoleCore } from '../console-core.js';
+import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../ssl/testing/pebble.js';
+import { data, runContractOperation } from '../testing/contract-calls.js';
+import { cleanupStaleDebianVps, debianVpsUnavailableReason, startDebianVps, type DebianVps } from '../testing/debian-vps.js';
+import { httpGet, httpsGet, servedCertificate, tcpReachable } from '../testing/net-probes.js';
+import { prepareAgentBuildContext } from './agent-build-context.js';
+import { buildAgentImage } from './agent-image.js';
+import { healthTokenSecret } from './provision-steps.js';
+import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from './testing/docker-engine.js';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const unavailable =
+  debianVpsUnavailableReason() ??
+  (!canRunDocker ? 'needs root and dockerd (Debian docker.io) for the console-side engine' : null) ??
+  (!pebbleBinary || !challtestsrvBinary ? 'needs Debian pebble' : null);
+const VPS_INDEX = 3;
+const domain = 'fresh.mediafleet.test';
+const release = { image: 'mediafleet/agent:fresh-vps-1', version: '0.9.0-fresh.1' };
+const AGENT_PORT = 18081;
+
+describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the console contract${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  let dir: string;
+  let vps: DebianVps;
+  let engine: TestDockerEngine;
+  let pebble: PebbleServer;
+  let core: ConsoleCore;
+  let serverId: string;
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await f();
+    } finally {
+      timings[name] = Date.now() - t0;
+    }
+  };
+  const runOperation = (method: string, input: unknown) => runContractOperation(core, method, input);
+  const healthToken = async () => (await core.vault.get(healthTokenSecret(serverId)))!;
+  /** What systemd says of units on the VPS, e.g. {docker: 'active'}; never throws. */
+  const unitStates = (verb: 'is-active' | 'is-enabled', units: string[]) =>
+    Object.fromEntries(units.map((u) => [u, vps.exec(`systemctl ${verb} ${u} 2>&1 || true`).trim()]));
+  const installed = (pkgs: string[]) =>
+    Object.fromEntries(pkgs.map((p) => [p, vps.exec(`dpkg-query -W -f='\${db:Status-Status}' ${p} 2>/dev/null || echo none`).trim()]));
+
+  beforeAll(async () => {
+    cleanupStaleDebianVps();
+    dir = mkdtempSync(join(tmpdir(), 'mf-fresh-vps-'));
+    vps = await timed('boot', () => startDebianVps({ index: VPS_INDEX }));
+    // The console's own Docker engine, where the release is built; provisioning carries it to the server.
+    engine = await startTestDockerEngine();
+    await timed('baseImage', () => importNodeBaseImage(engine.docker));
+    const context = prepareAgentBuildContext({ repoRoot, outDir: join(dir, 'context'), flavor: 'cpu', values: { domain, agentVersion: release.version, agentImage: release.image } });
+    await timed('build', () => buildAgentImage(`unix://${engine.socketPath}`, context.dir, release.image, { dockerCli: dockerCliBinary }));
+    rmSync(context.dir, { recursive: true, force: true });
+    // Pebble listens on this machine's end of the VPS's veth and resolves every name to the VPS.
+    pebble = await startPebble({ httpPort: 80, listenHost: vps.consoleSide, resolveTo: vps.address });
+    core = createConsoleCore({
+      storePath: join(dir, 'console.db'),
+      vault: { kind: 'file', path: join(dir, 'vault.json'), passphrase: 'fresh-vps-test' },
+      deploy: { localDocker: engine.docker, healthTimeoutMs: 240_000 },
+      // No --no-verify-ssl: certbot does not keep that flag for renewals. The VPS trusts Pebble's endpoint
+      // instead, as a real server trusts Let's Encrypt's through its CA bundle.
+      ssl: { acmeServer: pebble.directoryUrl },
+    });
+    const endpointCa = readFileSync(pebble.endpointCaPath, 'utf8');
+    vps.exec(`cat > /usr/local/share/ca-certificates/pebble-endpoint.crt <<'PEM'\n${endpointCa.trim()}\nPEM\nupdate-ca-certificates >/dev/null`);
+    // The operator's agent settings (provisioning keeps an existing env file): one worker, no model warm-up,
+    // so the health gate waits for the HTTP side only.
+    vps.exec(`install -d -m 755 /etc/mediafleet && printf 'MEDIAFLEET_WORKERS=1\\nMEDIAFLEET_WARMUP=none\\n' > /etc/mediafleet/agent.env && chmod 600 /etc/mediafleet/agent.env`);
+    // As a provider hands a server over: a sudoer with a password. The console installs its own key and
+    // turns password logins off.
+    serverId = (
+      await core.fleet.addServer({ name: 'fresh-debian', host: vps.address, port: 22, user: vps.user, auth: { kind: 'generate', password: vps.password } })
+    ).id;
+    data(await core.invoke('deploy:set-settings', { serverId, settings: { domain, agentImage: release.image, agentVersion: release.version, agentPort: AGENT_PORT } }));
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await core?.close();
+    await pebble?.stop();
+    await vps?.stop();
+    await engine?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    console.log('fresh-debian-vps suite timings (ms):', JSON.stringify(timings));
+  }, 300_000);
+
+  it('provision:start installs Docker, nftables and nginx with apt, systemd runs them, and the agent answers through nginx', async () => {
+    // The starting point: none of it is there.
+    expect(installed(['docker.io', 'nftables', 'nginx', 'certbot'])).toEqual({ 'docker.io': 'none', nftables: 'none', nginx: 'none', certbot: 'none' });
+
+    const first = await timed('provisionFirst', () => runOperation('provision:start', { serverId }));
+    expect(first.run.status, JSON.stringify(first.events.slice(-6))).toBe('succeeded');
+    expect(first.run.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['service-user', 'applied'],
+      ['docker', 'applied'],
+      ['firewall', 'applied'],
+      ['deploy.upload-bundle', 'applied'],
+      ['deploy.nginx', 'applied'],
+      ['deploy.agent-image', 'applied'],
+      ['deploy.start-agent', 'applied'],
+      ['deploy.register-agent', 'applied'],
+    ]);
+    // apt really ran on the server, and the image came over SSH (docker load's own progress lines).
+    const lines = first.events.map((e) => e.line ?? '').join('\n');
+    expect(lines).toMatch(/Setting up docker\.io/);
+    expect(lines).toMatch(/Setting up nftables/);
+    expect(lines).toMatch(/Setting up nginx/);
+    expect(installed(['docker.io', 'nftables', 'nginx'])).toEqual({ 'docker.io': 'installed', nftables: 'installed', nginx: 'installed' });
+    expect(unitStates('is-active', ['docker', 'nginx'])).toEqual({ docker: 'active', nginx: 'active' });
+    expect(unitStates('is-enabled', ['docker', 'nginx', 'nftables'])).toEqual({ docker: 'enabled', nginx: 'enabled', nftables: 'enabled' });
+    expect(vps.exec('docker image ls --format "{{.Repository}}:{{.Tag}}"')).toContain(release.image);
+    // The login user reached Docker through sudo; it was never put in the docker group.
+    expect(vps.exec(`id -nG ${vps.user}`)).not.toMatch(/\bdocker\b/);
+
+    // From outside: the agent through nginx on port 80; its own port and anything else dropped by the firewall.
+    const health = await httpGet(`http://${vps.address}/v1/health`, { authorization: `Bearer ${await healthToken()}` });
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ live: true, ready: true });
+    expect(await tcpReachable(vps.address, AGENT_PORT)).toBe('filtered');
+    expect(await tcpReachable(vps.address, 22)).toBe('open');
+
+    const second = await timed('provisionSecond', () => runOperation('provision:start', { serverId }));
+    expect(second.run.status).toBe('succeeded');
+    expect(second.run.steps.filter((s) => !(s.status === 'satisfied' && s.alreadySatisfied))).toEqual([]);
+  }, 1_200_000);
+
+  it('ssl:enable installs certbot, serves the certificate, and the systemd timer renews it and reloads nginx', async () => {
+    const rootPem = await pebble.issuingRootPem();
+    const ok = await timed('sslEnable', () => runOperation('ssl:enable', { serverId, domain, email: 'ops@mediafleet.test' }));
+    expect(ok.run.status, JSON.stringify(ok.events.slice(-5))).toBe('succeeded');
+    expect(ok.events.map((e) => e.line ?? '').join('\n')).toMatch(/installing certbot/);
+    expect(installed(['certbot'])).toEqual({ certbot: 'installed' });
+    const issued = await servedCertificate(vps.address, domain, rootPem);
+    expect(issued.authorized).toBe(true);
+    expect(issued.san).toContain(`DNS:${domain}`);
+    const overHttps = await httpsGet(vps.address, domain, '/v1/health', rootPem, { authorization: `Bearer ${await healthToken()}` });
+    expect(overHttps.status).toBe(200);
+
+    expect(unitStates('is-enabled', ['mediafleet-cert-renew.timer'])).toEqual({ 'mediafleet-cert-renew.timer': 'enabled' });
+    expect(unitStates('is-active', ['mediafleet-cert-renew.timer'])).toEqual({ 'mediafleet-cert-renew.timer': 'active' });
+    // certbot kept the reload as the certificate's deploy hook, so its own certbot.timer would reload too.
+    expect(vps.exec(`cat /etc/letsencrypt/renewal/${domain}.conf`)).toMatch(/^renew_hook = systemctl reload nginx/m);
+
+    // Time passing, said to certbot: treat a certificate with less than 100 years left as due. Then the unit
+    // the timer starts runs once, as the timer would at 03:17.
+    vps.exec(`sed -i '1i renew_before_expiry = 36500 days' /etc/letsencrypt/renewal/${domain}.conf`);
+    await timed('renewUnit', async () => vps.exec('systemctl start mediafleet-cert-renew.service || true'));
+    const journal = () => vps.exec('journalctl -u mediafleet-cert-renew.service --no-pager -n 40; tail -n 60 /var/log/letsencrypt/letsencrypt.log');
+    expect(vps.exec('systemctl show -p Result --value mediafleet-cert-renew.service').trim(), journal()).toBe('success');
+    const renewed = await servedCertificate(vps.address, domain, rootPem);
+    expect(renewed.authorized).toBe(true);
+    // A new certificate is served without anyone touching nginx: the deploy hook reloaded it.
+    expect(renewed.serial).not.toBe(issued.serial);
+    vps.exec(`sed -i '/^renew_before_expiry = 36500 days$/d' /etc/letsencrypt/renewal/${domain}.conf`);
+
+    // With HTTPS on, the next provisioning run renders the bundle's TLS site from the settings; nothing else.
+    const again = await timed('provisionAfterTls', () => runOperation('provision:start', { serverId }));
+    expect(again.run.status, JSON.stringify(again.events.slice(-5))).toBe('succeeded');
+    expect(again.run.steps.filter((s) => s.status === 'applied').map((s) => s.stepId)).toEqual(['deploy.upload-bundle']);
+  }, 600_000);
+
+  it('after a reboot the firewall, Docker, nginx and the agent are back by themselves, and provisioning finds nothing to do', async () => {
+    const rootPem = await pebble.issuingRootPem();
+    vps.exec('nft flush ruleset');
+    await timed('reboot', () => vps.reboot());
+    // nftables.service loaded the rules from /etc/nftables.conf at boot (we flushed them just before).
+    expect(vps.exec('nft list table inet mediafleet')).toContain('policy drop');
+    expect(unitStates('is-active', ['docker', 'nginx', 'mediafleet-cert-renew.timer'])).toEqual({ docker: 'active', nginx: 'active', 'mediafleet-cert-renew.timer': 'active' });
+    // The agent container restarts with Docker (restart policy unless-stopped); models may still be loading.
+    const deadline = Date.now() + 180_000;
+    let last = { status: 0, body: '' };
+    await timed('agentBack', async () => {
+      while (Date.now() < deadline) {
+        last = await httpsGet(vps.address, domain, '/v1/health', rootPem, { authorization: `Bearer ${await healthToken()}` }).catch((e: Error) => ({ status: 0, body: e.message }));
+        if (last.status === 200) return;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    });
+    expect(last.status, last.body).toBe(200);
+    expect(await tcpReachable(vps.address, AGENT_PORT)).toBe('filtered');
+
+    const again = await timed('provisionAfterReboot', () => runOperation('provision:start', { serverId }));
+    expect(again.run.status, JSON.stringify(again.events.slice(-5))).toBe('succeeded');
+    expect(again.run.steps.filter((s) => !(s.status === 'satisfied' && s.alreadySatisfied))).toEqual([]);
+  }, 600_000);
+});
