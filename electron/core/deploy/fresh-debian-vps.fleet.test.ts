@@ -5,7 +5,8 @@
 // and starting them, the agent image reaching the server by `docker save | docker load` over SSH through a
 // sudoer (not in the docker group), the renewal timer renewing a certificate, and a reboot after which
 // everything comes back by itself.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { cleanupStaleDebianVps, debianVpsUnavailableReason, startDebianVps, type
 import { httpGet, httpsGet, servedCertificate, tcpReachable } from '../testing/net-probes.js';
 import { prepareAgentBuildContext } from './agent-build-context.js';
 import { buildAgentImage } from './agent-image.js';
+import { renderDeployBundle } from './deploy-bundle.js';
 import { healthTokenSecret } from './provision-steps.js';
 import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from './testing/docker-engine.js';
 
@@ -28,6 +30,7 @@ const VPS_INDEX = 3;
 const domain = 'fresh.mediafleet.test';
 const release = { image: 'mediafleet/agent:fresh-vps-1', version: '0.9.0-fresh.1' };
 const AGENT_PORT = 18081;
+const fixtures = process.env.MEDIAFLEET_FIXTURES ?? resolve(repoRoot, '../shared/fixtures');
 
 describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the console contract${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let dir: string;
@@ -170,13 +173,58 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
     expect(again.run.steps.filter((s) => s.status === 'applied').map((s) => s.stepId)).toEqual(['deploy.upload-bundle']);
   }, 600_000);
 
+  it('without Docker, the agent runs under the systemd unit from deploy-templates, as the service user, and analyses an image', async () => {
+    // The operator's install, done here by the test: the agent bundle (what the image holds: the agent's
+    // sources and production packages) in an install dir, Node 20 beside it, the env file, the data dir.
+    const native = {
+      installDir: '/opt/mediafleet-agent', dataDir: '/var/lib/mediafleet-agent', envFilePath: '/etc/mediafleet/native-agent.env',
+      nodePath: '/usr/local/bin/node', agentPort: 18090,
+    };
+    const context = prepareAgentBuildContext({ repoRoot, outDir: join(dir, 'native'), flavor: 'cpu', values: { domain, agentVersion: release.version, agentImage: release.image } });
+    await timed('nativeCopy', async () => {
+      execFileSync('cp', ['-a', join(context.dir, 'app'), join(vps.root, native.installDir)]);
+      execFileSync('install', ['-m', '0755', process.execPath, join(vps.root, native.nodePath)]);
+      execFileSync('install', ['-m', '0644', join(fixtures, 'images/messi5.jpg'), join(vps.root, 'root/messi5.jpg')]);
+    });
+    rmSync(context.dir, { recursive: true, force: true });
+    const unit = renderDeployBundle({ domain, agentVersion: release.version, agentImage: release.image, ...native }).find((f) => f.path === 'systemd/mediafleet-agent.service')!;
+    writeFileSync(join(vps.root, 'etc/systemd/system/mediafleet-agent.service'), unit.content);
+    const cli = `${native.nodePath} ${native.installDir}/node_modules/tsx/dist/cli.mjs ${native.installDir}/agent/src/cli.ts`;
+    vps.exec(
+      `printf 'MEDIAFLEET_WORKERS=1\\nMEDIAFLEET_WARMUP=none\\n' > ${native.envFilePath} && chmod 600 ${native.envFilePath} && ` +
+        `install -d -o mediafleet -g mediafleet -m 0750 ${native.dataDir}`,
+    );
+    const token = vps.exec(`runuser -u mediafleet -- ${cli} token create --scope admin --tenant ops --data ${native.dataDir}`).trim();
+    expect(token).toMatch(/^mf_/);
+
+    vps.exec('systemctl daemon-reload && systemctl enable --now mediafleet-agent');
+    const curl = (path: string, extra = '') =>
+      vps.exec(`curl -s -o /dev/stderr -w '%{http_code}' -H 'authorization: Bearer ${token}' ${extra} http://127.0.0.1:${native.agentPort}${path} 2>/root/reply.json; echo; cat /root/reply.json`);
+    let reply = '';
+    await timed('nativeReady', async () => {
+      const until = Date.now() + 180_000;
+      while (Date.now() < until && !(reply = curl('/v1/health?ready=1')).startsWith('200')) await new Promise((r) => setTimeout(r, 1000));
+    });
+    expect(reply, vps.exec('journalctl -u mediafleet-agent --no-pager -n 30')).toMatch(/^200/);
+    const mainPid = vps.exec('systemctl show -p MainPID --value mediafleet-agent').trim();
+    expect(vps.exec(`ps -o user= -p ${mainPid}`).trim()).toBe('mediafleet');
+
+    // A real analysis under the unit's sandbox (read-only system, private /tmp, writes only to the data dir).
+    reply = await timed('nativeAnalyze', async () => curl('/v1/analyze', `-F file=@/root/messi5.jpg -F analyses=faces`));
+    expect(reply.split('\n')[0], reply).toBe('200');
+    const result = JSON.parse(reply.slice(reply.indexOf('\n') + 1)) as { status?: string; faces?: unknown[]; result?: { faces?: unknown[] } };
+    expect((result.faces ?? result.result?.faces ?? []).length, reply.slice(0, 400)).toBeGreaterThan(0);
+  }, 600_000);
+
   it('after a reboot the firewall, Docker, nginx and the agent are back by themselves, and provisioning finds nothing to do', async () => {
     const rootPem = await pebble.issuingRootPem();
     vps.exec('nft flush ruleset');
     await timed('reboot', () => vps.reboot());
     // nftables.service loaded the rules from /etc/nftables.conf at boot (we flushed them just before).
     expect(vps.exec('nft list table inet mediafleet')).toContain('policy drop');
-    expect(unitStates('is-active', ['docker', 'nginx', 'mediafleet-cert-renew.timer'])).toEqual({ docker: 'active', nginx: 'active', 'mediafleet-cert-renew.timer': 'active' });
+    expect(unitStates('is-active', ['docker', 'nginx', 'mediafleet-cert-renew.timer', 'mediafleet-agent'])).toEqual({
+      docker: 'active', nginx: 'active', 'mediafleet-cert-renew.timer': 'active', 'mediafleet-agent': 'active',
+    });
     // The agent container restarts with Docker (restart policy unless-stopped); models may still be loading.
     const deadline = Date.now() + 180_000;
     let last = { status: 0, body: '' };

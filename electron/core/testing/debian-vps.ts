@@ -29,6 +29,8 @@ export interface DebianVps {
   /** A sudoer with a password, like the user a cloud provider hands out. */
   readonly user: string;
   readonly password: string;
+  /** The VPS's `/` as this machine sees it (to put files on its disk as an operator's manual install would). */
+  readonly root: string;
   /** Runs a shell command as root inside the booted VPS (all its namespaces), returns stdout; throws on failure. */
   exec(command: string): string;
   /** A clean shutdown of the whole VPS (systemd stops every service) and a fresh boot of the same disk. */
@@ -297,6 +299,7 @@ export async function startDebianVps(options: { index: number; user?: string; pa
     port: 22,
     user,
     password,
+    root,
     exec,
     async reboot() {
       await shutdown();
