@@ -1,8 +1,8 @@
-// Render checks of the deploy templates that the fleet suites do not run: Dockerfile.gpu (no GPU and no CUDA
-// base image here), the compose stack (no docker compose plugin here; the fleet suite runs the same containers
-// through dockerode), the systemd units (no systemd in the test hosts) and the Vast on-start script (runs only
-// on a rented instance). Each is checked by the strongest offline tool available: a YAML parser, systemd's
-// own unit verifier, `sh -n`, and a Dockerfile instruction check.
+// Render checks of the deploy templates, run in `npm test` with the strongest offline tool for each: a YAML
+// parser, systemd's own unit verifier, `sh -n`, and a Dockerfile instruction check. The compose stack, the
+// systemd units and the renewal timer also run for real on a booted Debian 12 VPS in the fleet suite
+// (fresh-debian-vps.fleet.test.ts). Dockerfile.gpu (no GPU, no CUDA base image) and the Vast on-start script
+// (only on a rented instance) are checked here only.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -58,7 +58,7 @@ describe('Dockerfile templates (rendered, not built: no CUDA base image or GPU o
   });
 });
 
-describe('compose stack (parsed, not run: no compose plugin here; the fleet suite runs the agent via dockerode)', () => {
+describe('compose stack (parsed here; run with Compose v1 in fresh-debian-vps.fleet.test.ts)', () => {
   it('is valid YAML with the agent, nginx and certbot on host networking, secrets only from agent.env', () => {
     const doc = parseYaml(rendered({ ...base, agentPort: 8181 })['compose.yaml']!) as {
       services: Record<string, { image: string; network_mode?: string; env_file?: string[]; environment?: Record<string, string> }>;
@@ -70,6 +70,8 @@ describe('compose stack (parsed, not run: no compose plugin here; the fleet suit
     expect(doc.services.agent!.environment).toMatchObject({ MEDIAFLEET_HOST: '127.0.0.1', MEDIAFLEET_PORT: '8181' });
     for (const s of Object.values(doc.services)) expect(s.network_mode).toBe('host');
     expect(Object.keys(doc.volumes ?? {})).toEqual(expect.arrayContaining(['agent-data']));
+    // Compose v1 (docker-compose 1.29, in Debian 12 and Ubuntu 22.04) refuses a top-level `name`.
+    expect(Object.keys(doc)).not.toContain('name');
   });
 
   it('in cluster mode adds Redis bound to loopback and points the agent at it', () => {
@@ -84,7 +86,7 @@ describe('compose stack (parsed, not run: no compose plugin here; the fleet suit
 
 const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
 
-describe('systemd units (verified by systemd-analyze, not started: the test hosts run no systemd)', () => {
+describe('systemd units (verified by systemd-analyze here; started on the booted VPS in the fleet suite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mf-units-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -8,12 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../ssl/testing/pebble.js';
 import { data, runContractOperation } from '../testing/contract-calls.js';
-import { cleanupStaleDebianVps, debianVpsUnavailableReason, startDebianVps, type DebianVps } from '../testing/debian-vps.js';
+import { cleanupStaleDebianVps, debianVpsRootfsTarball, debianVpsUnavailableReason, startDebianVps, type DebianVps } from '../testing/debian-vps.js';
 import { httpGet, httpsGet, servedCertificate, tcpReachable } from '../testing/net-probes.js';
 import { prepareAgentBuildContext } from './agent-build-context.js';
 import { buildAgentImage } from './agent-image.js';
@@ -242,4 +242,60 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
     expect(again.run.status, JSON.stringify(again.events.slice(-5))).toBe('succeeded');
     expect(again.run.steps.filter((s) => !(s.status === 'satisfied' && s.alreadySatisfied))).toEqual([]);
   }, 600_000);
+  it('the compose stack from the bundle (agent, nginx, certbot) runs with Debian\'s Compose and answers through its nginx', async () => {
+    // The stack replaces what provisioning started: same ports (host networking).
+    vps.exec(`systemctl disable --now nginx mediafleet-agent && docker ps -q --filter label=io.mediafleet.role=agent | xargs -r docker stop >/dev/null`);
+    // Compose from Debian's archive (v1.29, what Debian 12 and Ubuntu 22.04 ship).
+    await timed('composeInstall', async () => vps.exec('export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends docker-compose >/dev/null'));
+    // Stand-ins for nginx:1.27-bookworm and certbot/certbot (no registry here): Debian's own nginx and certbot
+    // on a Debian 12 root, built on the VPS with the network through its NAT. Each offers what the stack uses
+    // of the official image: nginx reading conf.d/, certbot, and /bin/sh.
+    execFileSync('cp', [debianVpsRootfsTarball, join(vps.root, 'root/debian12.tar')]);
+    const standIns = {
+      nginx: 'RUN apt-get update -q && apt-get install -y -q --no-install-recommends nginx && rm -f /etc/nginx/sites-enabled/default\nCMD ["nginx", "-g", "daemon off;"]',
+      certbot: 'RUN apt-get update -q && apt-get install -y -q --no-install-recommends certbot\nENTRYPOINT ["certbot"]',
+    };
+    await timed('composeImages', async () => {
+      vps.exec('docker import /root/debian12.tar mediafleet-test/debian:12 >/dev/null && rm /root/debian12.tar');
+      for (const [name, steps] of Object.entries(standIns)) {
+        execFileSync('mkdir', ['-p', join(vps.root, 'root', name)]);
+        writeFileSync(join(vps.root, 'root', name, 'Dockerfile'), `FROM mediafleet-test/debian:12\n${steps}\n`);
+        vps.exec(`docker build -q -t mediafleet-test/${name}:12 /root/${name} >/dev/null`);
+      }
+    });
+
+    const adminToken = `mf_${'c0mp0se0test'}_${'A'.repeat(43)}`;
+    const stackDir = '/opt/mediafleet-stack';
+    const bundle = renderDeployBundle({
+      domain, agentVersion: release.version, agentImage: release.image, agentPort: 18095,
+      nginxImage: 'mediafleet-test/nginx:12', certbotImage: 'mediafleet-test/certbot:12',
+    });
+    for (const f of bundle.filter((b) => b.path === 'compose.yaml' || b.path.startsWith('nginx/'))) {
+      const target = join(vps.root, stackDir, f.path);
+      execFileSync('mkdir', ['-p', dirname(target)]);
+      writeFileSync(target, f.content, { mode: f.mode });
+    }
+    writeFileSync(join(vps.root, stackDir, 'agent.env'), `MEDIAFLEET_WORKERS=1\nMEDIAFLEET_WARMUP=none\nMEDIAFLEET_ADMIN_TOKEN=${adminToken}\n`, { mode: 0o600 });
+    try {
+      await timed('composeUp', async () => vps.exec(`cd ${stackDir} && docker-compose -p mediafleet up -d 2>&1`));
+      const running = () => vps.exec(`docker ps --filter label=com.docker.compose.project=mediafleet --format '{{.Label "com.docker.compose.service"}}' | sort`).trim().split('\n');
+      let health = { status: 0, body: '' };
+      await timed('composeHealthy', async () => {
+        const until = Date.now() + 180_000;
+        while (Date.now() < until) {
+          health = await httpGet(`http://${vps.address}/v1/health?ready=1`, { authorization: `Bearer ${adminToken}` }).catch((e: Error) => ({ status: 0, body: e.message }));
+          if (health.status === 200) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      });
+      expect(health.status, `${health.body}\n${vps.exec(`cd ${stackDir} && docker-compose -p mediafleet logs --tail 20 2>&1`)}`).toBe(200);
+      expect(running()).toEqual(['agent', 'certbot', 'nginx']);
+      // The agent itself is not reachable from outside, only through nginx.
+      expect(await tcpReachable(vps.address, 18095)).toBe('filtered');
+      // certbot's renewal loop ran once (nothing to renew in its empty volume) and is waiting, not restarting.
+      expect(vps.exec(`docker inspect -f '{{.State.Status}} {{.RestartCount}}' $(docker ps -q --filter label=com.docker.compose.service=certbot)`).trim()).toBe('running 0');
+    } finally {
+      vps.exec(`cd ${stackDir} && docker-compose -p mediafleet down 2>&1 || true`);
+    }
+  }, 900_000);
 });
