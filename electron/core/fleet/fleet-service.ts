@@ -10,6 +10,7 @@ import type { ConsoleDb } from '../store/console-store.js';
 import { parsePreflightOutput, preflightScript } from './preflight.js';
 import { ServersRepository, toServerSummary, type ServerRecord } from './servers-repository.js';
 import { closeSshConnection, openSshConnection, runCommand, type SshConnection } from './ssh/ssh-connection.js';
+import { generateLoginKeyPair } from './ssh/login-key.js';
 import { quoteArg } from './ssh/shell-quote.js';
 import type { z } from 'zod';
 
@@ -126,7 +127,7 @@ export class FleetService {
    * authorized_keys, proves the key works, then turns password login off and proves that too.
    */
   private async installGeneratedKey(server: ServerRecord, password: string, disablePasswordLogin: boolean, signal?: AbortSignal) {
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: `mediafleet-console@${server.id}` });
+    const keys = generateLoginKeyPair(`mediafleet-console@${server.id}`);
     await this.deps.vault.set(secretNames.sshPrivateKey(server.id), keys.private);
     const pub = keys.public.trim();
     const withPassword = await this.connect(server.id, { password, signal });
