@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateLoginKeyPair } from './fleet/ssh/login-key.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consoleMethods } from './api.js';
 import type { ConsoleCore } from './console-core.js';
@@ -47,7 +47,7 @@ describe('console core', () => {
     // Port 1 (tcpmux) on loopback: nothing listens there, so the connection is refused. A port that was
     // free a moment ago is not enough: tests running in parallel can take it in between.
     const port = 1;
-    const key = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const key = generateLoginKeyPair('test').private;
     const res = await c.invoke('servers:add', {
       name: 'down',
       host: '127.0.0.1',

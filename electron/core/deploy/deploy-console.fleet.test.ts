@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateLoginKeyPair } from '../fleet/ssh/login-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import { secretNames } from '../secrets/secret-vault.js';
@@ -95,7 +95,7 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     // Pebble resolves every name to the VPS.
     pebble = await startPebble({ httpPort: 80, listenHost: consoleSide, resolveTo: vps.address });
 
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateLoginKeyPair('test');
     vps.exec(`install -d -m 700 /root/.ssh && echo '${keys.public}' > /root/.ssh/authorized_keys`);
     // The operator's agent settings on the server (provisioning keeps an existing env file): one worker, no
     // model warm-up, so each health gate waits for the HTTP side only and the suite stays short.

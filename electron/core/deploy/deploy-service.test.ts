@@ -8,7 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import ssh2 from 'ssh2';
+import { generateLoginKeyPair } from '../fleet/ssh/login-key.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consoleMethods } from '../api.js';
 import type { ConsoleCore } from '../console-core.js';
@@ -44,7 +44,7 @@ async function addUnreachableServer(c: ConsoleCore): Promise<string> {
     hostKeyFingerprint: null,
     createdAt: new Date().toISOString(),
   });
-  await c.vault.set(`ssh:private-key:${id}`, ssh2.utils.generateKeyPairSync('ed25519').private);
+  await c.vault.set(`ssh:private-key:${id}`, generateLoginKeyPair('test').private);
   return id;
 }
 

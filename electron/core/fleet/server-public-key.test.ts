@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateLoginKeyPair } from './ssh/login-key.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsoleCore } from '../console-core.js';
 import { secretNames } from '../secrets/secret-vault.js';
@@ -47,7 +47,7 @@ describe('servers:public-key', () => {
   it("gives the key's public half and the fingerprint ssh-keygen prints for it", async () => {
     const c = openCore();
     const id = insertServer(c, 'generate');
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateLoginKeyPair('test');
     await c.vault.set(secretNames.sshPrivateKey(id), keys.private);
     const answer = await c.invoke('servers:public-key', { serverId: id });
     if (!answer.ok) throw new Error(answer.error.message);
@@ -65,7 +65,7 @@ describe('servers:public-key', () => {
   it('an encrypted key is read with its passphrase from the vault', async () => {
     const c = openCore();
     const id = insertServer(c, 'key');
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: 'pw-123', cipher: 'aes256-ctr', rounds: 16 });
+    const keys = generateLoginKeyPair('test', { passphrase: 'pw-123', cipher: 'aes256-ctr', rounds: 16 });
     await c.vault.set(secretNames.sshPrivateKey(id), keys.private);
     await c.vault.set(secretNames.sshKeyPassphrase(id), 'pw-123');
     const answer = await c.invoke('servers:public-key', { serverId: id });

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
+import { generateLoginKeyPair } from './ssh/login-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/audit-log.js';
 import { FileVault } from '../secrets/file-vault.js';
@@ -95,7 +96,7 @@ describe.skipIf(unavailable)(`servers over SSH${unavailable ? ` (skipped: ${unav
   });
 
   it('adds a server with an existing key and rejects a wrong password cleanly', async () => {
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateLoginKeyPair('test');
     vps2.exec(`install -d -m 700 -o ${vps2.user} /home/${vps2.user}/.ssh && echo '${keys.public}' > /home/${vps2.user}/.ssh/authorized_keys && chown ${vps2.user} /home/${vps2.user}/.ssh/authorized_keys`);
     const added = await fleet.addServer({ name: 'vps-b', host: vps2.address, port: 22, user: vps2.user, auth: { kind: 'key', privateKey: keys.private } });
     expect(added.hostKeyFingerprint).toBe(vps2.hostKeyFingerprint());
@@ -121,7 +122,7 @@ describe.skipIf(unavailable)(`servers over SSH${unavailable ? ` (skipped: ${unav
   });
 
   it('adds a server authenticated through a real ssh-agent (no key in the vault)', async () => {
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'agent-key' });
+    const keys = generateLoginKeyPair('agent-key');
     vps.exec(
       `useradd -m -s /bin/bash ops && install -d -m 700 -o ops /home/ops/.ssh && echo '${keys.public}' > /home/ops/.ssh/authorized_keys && chown ops /home/ops/.ssh/authorized_keys`,
     );

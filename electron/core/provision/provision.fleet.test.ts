@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateLoginKeyPair } from '../fleet/ssh/login-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import type { OperationEvent } from '../contracts/define.js';
@@ -40,7 +40,7 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
     dir = mkdtempSync(join(tmpdir(), 'mf-prov-'));
     core = createConsoleCore({ storePath: storePath(), vault: { kind: 'file', path: vaultPath(), passphrase: PASSPHRASE } });
     vps = await startSimulatedVps({ index: 2 });
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateLoginKeyPair('test');
     vps.exec(
       `install -d -m 700 -o ${vps.user} /home/${vps.user}/.ssh && echo '${keys.public}' > /home/${vps.user}/.ssh/authorized_keys && chown ${vps.user} /home/${vps.user}/.ssh/authorized_keys`,
     );

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateLoginKeyPair } from '../fleet/ssh/login-key.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsoleCore } from '../console-core.js';
 import { freeLoopbackPort } from '../testing/free-loopback-port.js';
@@ -42,7 +42,7 @@ async function addUnreachableServer(c: ConsoleCore): Promise<string> {
     hostKeyFingerprint: null,
     createdAt: clock.toISOString(),
   });
-  await c.vault.set(`ssh:private-key:${id}`, ssh2.utils.generateKeyPairSync('ed25519').private);
+  await c.vault.set(`ssh:private-key:${id}`, generateLoginKeyPair('test').private);
   return id;
 }
 
