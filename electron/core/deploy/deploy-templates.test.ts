@@ -1,8 +1,8 @@
 // Render checks of the deploy templates, run in `npm test` with the strongest offline tool for each: a YAML
 // parser, systemd's own unit verifier, `sh -n`, and a Dockerfile instruction check. The compose stack, the
-// systemd units and the renewal timer also run for real on a booted Debian 12 VPS in the fleet suite
-// (fresh-debian-vps.fleet.test.ts). Dockerfile.gpu (no GPU, no CUDA base image) and the Vast on-start script
-// (only on a rented instance) are checked here only.
+// systemd units, the renewal timer and the Vast on-start script (in the CPU image) also run for real on a
+// booted Debian 12 VPS in the fleet suite (fresh-debian-vps.fleet.test.ts). Dockerfile.gpu (no GPU, no CUDA
+// base image) is checked here only.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -122,7 +122,7 @@ describe('systemd units (verified by systemd-analyze here; started on the booted
   });
 });
 
-describe('Vast on-start script (syntax-checked, not run: it runs only on a rented instance)', () => {
+describe('Vast on-start script (syntax-checked here; run in the CPU image in fresh-debian-vps.fleet.test.ts)', () => {
   it('is valid POSIX sh with the console id, idle timeout, dead-man time and spend cap, and no token', () => {
     const script = rendered({ ...base, consoleId: 'console-7', idleTimeoutS: 900, deadmanS: 600, spendCapUsd: 4.5 })['vast/onstart.sh']!;
     execFileSync('sh', ['-n'], { input: script });

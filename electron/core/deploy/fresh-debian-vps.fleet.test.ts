@@ -4,7 +4,8 @@
 // have no init: the apt branches (Docker, nftables, nginx, certbot come from the mirror), systemd enabling
 // and starting them, the agent image reaching the server by `docker save | docker load` over SSH through a
 // sudoer (not in the docker group), the renewal timer renewing a certificate, and a reboot after which
-// everything comes back by itself.
+// everything comes back by itself. Then the bundle's other ways to run the agent: the systemd unit without
+// Docker, the compose stack with Debian's Compose, and the Vast on-start script in the agent's image.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -298,4 +299,34 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
       vps.exec(`cd ${stackDir} && docker-compose -p mediafleet down 2>&1 || true`);
     }
   }, 900_000);
+  it('the Vast on-start script from the uploaded bundle starts the agent in its image with the admin token from the environment', async () => {
+    // As Vast runs it: the image's own entrypoint replaced, the script run once, the container kept alive by
+    // the platform (here `sleep`). The token arrives in the environment, never in the script. The CPU image
+    // stands in for the GPU one (same /app layout); the idle, dead-man and spend-cap settings the script
+    // exports are for the Vast.ai work and not read by the agent yet.
+    const token = `mf_${'vastonstart0'}_${'B'.repeat(43)}`;
+    const script = '/opt/mediafleet/vast/onstart.sh';
+    expect(vps.exec(`stat -c %a ${script}`).trim()).toBe('755');
+    vps.exec(
+      `docker run -d --name vast-onstart --network host -e MEDIAFLEET_PORT=18096 -e MEDIAFLEET_WORKERS=1 -e MEDIAFLEET_WARMUP=none ` +
+        `-e MEDIAFLEET_ADMIN_TOKEN=${token} -v ${script}:/onstart.sh:ro --entrypoint /bin/sh ${release.image} -c '/onstart.sh && exec sleep infinity' >/dev/null`,
+    );
+    try {
+      let reply = '';
+      await timed('vastReady', async () => {
+        const until = Date.now() + 180_000;
+        while (Date.now() < until) {
+          reply = vps.exec(`curl -s -w ' %{http_code}' -H 'authorization: Bearer ${token}' http://127.0.0.1:18096/v1/info || true`);
+          if (reply.endsWith(' 200')) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      });
+      expect(reply, vps.exec('docker logs --tail 20 vast-onstart 2>&1; docker exec vast-onstart tail -n 20 /data/agent.log 2>&1 || true')).toMatch(/ 200$/);
+      // The agent logs to /data/agent.log (the instance's disk), and the token is nowhere in the script.
+      expect(vps.exec('docker exec vast-onstart cat /data/agent.log')).toContain('agent listening');
+      expect(vps.exec(`cat ${script}`)).not.toContain(token);
+    } finally {
+      vps.exec('docker rm -f vast-onstart >/dev/null 2>&1 || true');
+    }
+  }, 600_000);
 });
