@@ -15,6 +15,7 @@ import { sshDeployTarget } from './ssh-deploy-target.js';
 import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from './testing/docker-engine.js';
 import { startLoopbackSshd, sshdBinary, type LoopbackSshd } from './testing/loopback-sshd.js';
 import { createNginxInstance, nginxBinary, type NginxInstance } from './testing/nginx-instance.js';
+import { suiteTimings } from '../testing/suite-timings.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const ready = canRunDocker && Boolean(sshdBinary) && Boolean(nginxBinary);
@@ -33,15 +34,7 @@ describe.skipIf(!ready)(ready ? title : `${title} (skipped: needs root, dockerd,
   let cfg: AgentDeployConfig;
   let work: string;
   let token: string | undefined;
-  const timings: Record<string, number> = {};
-  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await f();
-    } finally {
-      timings[name] = Date.now() - t0;
-    }
-  };
+  const { timings, timed } = suiteTimings();
   const healthThroughNginx = () =>
     target.httpGet(publicPort, '/v1/health', token ? { authorization: `Bearer ${token}` } : {});
 

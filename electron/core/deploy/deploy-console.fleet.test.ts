@@ -29,6 +29,7 @@ import { freeLoopbackPort } from '../testing/free-loopback-port.js';
 import { data, runContractOperation } from '../testing/contract-calls.js';
 import { httpGet as get, httpsGet as httpsGetFrom, servedCertificate as servedCertificateOf } from '../testing/net-probes.js';
 import { nginxBinary } from './testing/nginx-instance.js';
+import { suiteTimings } from '../testing/suite-timings.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const unavailable =
@@ -55,15 +56,7 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
   let registry: DockerRegistry;
   let core: ConsoleCore;
   let serverId: string;
-  const timings: Record<string, number> = {};
-  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await f();
-    } finally {
-      timings[name] = Date.now() - t0;
-    }
-  };
+  const { timings, timed } = suiteTimings();
   const openCore = () =>
     createConsoleCore({
       storePath: join(dir, 'console.db'),

@@ -21,6 +21,7 @@ import { buildAgentImage } from './agent-image.js';
 import { renderDeployBundle } from './deploy-bundle.js';
 import { healthTokenSecret } from './provision-steps.js';
 import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from './testing/docker-engine.js';
+import { suiteTimings } from '../testing/suite-timings.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const unavailable =
@@ -40,15 +41,7 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
   let pebble: PebbleServer;
   let core: ConsoleCore;
   let serverId: string;
-  const timings: Record<string, number> = {};
-  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await f();
-    } finally {
-      timings[name] = Date.now() - t0;
-    }
-  };
+  const { timings, timed } = suiteTimings();
   const runOperation = (method: string, input: unknown) => runContractOperation(core, method, input);
   const healthToken = async () => (await core.vault.get(healthTokenSecret(serverId)))!;
   /** What systemd says of units on the VPS, e.g. {docker: 'active'}; never throws. */

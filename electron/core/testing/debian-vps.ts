@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from './process-alive.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = process.env.MEDIAFLEET_CACHE_DIR ?? '/var/cache/mediafleet';
@@ -96,15 +97,6 @@ function waitForSsh(host: string, timeoutMs: number): Promise<void> {
   })();
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Ends VPSs a crashed earlier run left behind: their processes, namespaces, NAT tables and disks. */
 export function cleanupStaleDebianVps(): void {
   let list = '';
@@ -125,12 +117,10 @@ export function cleanupStaleDebianVps(): void {
     } catch {
       /* none */
     }
-    for (const args of [['netns', 'del', ns]]) {
-      try {
-        execFileSync('ip', args);
-      } catch {
-        /* gone */
-      }
+    try {
+      execFileSync('ip', ['netns', 'del', ns]);
+    } catch {
+      /* gone */
     }
     try {
       execFileSync('nft', ['delete', 'table', 'ip', `${ns}_nat`]);

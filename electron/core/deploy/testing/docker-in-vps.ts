@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { SimulatedVps } from '../../testing/simulated-vps.js';
 import { dockerdBinary, type TestDockerEngine } from './docker-engine.js';
+import { isAlive } from '../../testing/process-alive.js';
 
 export async function startDockerEngineInVps(
   vps: SimulatedVps,
@@ -83,15 +84,6 @@ function cgroupMountScript(): string {
     cmds.push(type === 'cgroup2' ? `mount -t cgroup2 none ${path}` : `mount -t cgroup -o ${keep.join(',') || 'none'} cgroup ${path}`);
   }
   return cmds.join(' && ');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function readLog(path: string): string {
