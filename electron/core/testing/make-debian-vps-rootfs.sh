@@ -6,9 +6,7 @@
 set -euo pipefail
 out=${1:?usage: make-debian-vps-rootfs.sh <output.tar>}
 [ -s "$out" ] && { echo "cached: $out"; exit 0; }
-mirror=$(grep -hoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-  | grep -v security | head -1 | awk '{print $2}' || true)
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$("$(dirname "$0")/debian-mirror.sh")
 work=$(mktemp -d /var/tmp/mf-vps-rootfs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 debootstrap --variant=minbase \
