@@ -13,6 +13,8 @@ export function localShell(): ServerShell {
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
         child.on('error', reject);
         child.on('close', (code) => resolve({ code, stdout, stderr }));
+        // A command that never reads its stdin may exit before this write lands (EPIPE); that is not a failure.
+        child.stdin.on('error', () => {});
         child.stdin.end(opts.stdin ?? '');
       });
     },
