@@ -10,6 +10,7 @@ import { activeAgent, deployAgent, mintAgentToken, type AgentDeployConfig } from
 import { pullImage, transferImage } from './agent-image.js';
 import { parseDeployValues, renderDeployBundle, type DeployValues, type DeployValuesInput } from './deploy-bundle.js';
 import { sshDeployTarget } from './ssh-deploy-target.js';
+import { aptInstallScript } from '../provision/apt-install.js';
 
 /** Where the server keeps nginx and Docker (DeploySettings minus the bundle values). */
 export interface ServerLayout {
@@ -138,10 +139,7 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
       await ctx.runAsRoot(
         [
           'set -e',
-          'if ! command -v nginx >/dev/null; then',
-          '  export DEBIAN_FRONTEND=noninteractive',
-          '  apt-get update -q && apt-get install -y -q --no-install-recommends nginx',
-          'fi',
+          `if ! command -v nginx >/dev/null; then ${aptInstallScript(['nginx'])}; fi`,
           // The stock default_server site would answer for every name on :80, including the agent's checks.
           'rm -f /etc/nginx/sites-enabled/default',
           layout.nginxTestCommand,

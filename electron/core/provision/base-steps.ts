@@ -1,6 +1,7 @@
 // The provisioning steps this feature owns: a service user, Docker, and the firewall. The deploy feature
 // appends its own (upload the bundle, start the stack, wait for health, register the agent).
 import { quoteArg } from '../fleet/ssh/shell-quote.js';
+import { aptInstallScript } from './apt-install.js';
 import { FIREWALL_FILE, FIREWALL_TABLE, firewallPorts, parseListedFirewall, renderFirewallRules } from './firewall-rules.js';
 import type { ProvisionStep, StepContext } from './provision-step.js';
 
@@ -49,11 +50,7 @@ export const dockerStep: ProvisionStep = {
     await ctx.runAsRoot(
       [
         'set -e',
-        'if ! command -v docker >/dev/null; then',
-        '  export DEBIAN_FRONTEND=noninteractive',
-        '  apt-get update -q',
-        '  apt-get install -y -q --no-install-recommends docker.io',
-        'fi',
+        `if ! command -v docker >/dev/null; then ${aptInstallScript(['docker.io'])}; fi`,
         // Also when Docker was installed but left stopped or disabled.
         'if [ -d /run/systemd/system ]; then systemctl enable --now docker; fi',
         'groupadd -f docker',
@@ -94,7 +91,7 @@ export const firewallStep: ProvisionStep = {
   async apply(ctx) {
     const ports = firewallPorts(ctx.options.openPorts, ctx.server.port);
     await ctx.runAsRoot(
-      'command -v nft >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends nftables; }',
+      `command -v nft >/dev/null || ${aptInstallScript(['nftables'])}`,
       { check: true, timeoutMs: 10 * 60_000 },
     );
     await ctx.runAsRoot(`install -d -m 0755 ${FIREWALL_FILE.replace(/\/[^/]+$/, '')}`, { check: true });

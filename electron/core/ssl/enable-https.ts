@@ -8,6 +8,7 @@ import { renderNginxConfig, type DeployValuesInput } from '../deploy/deploy-bund
 import { readTemplate, renderTemplate } from '../deploy/render-templates.js';
 import { certbotCertonlyArgv, certificatePaths, parseCertbotFailure, parseCertificateRequest, type CertificateRequestInput } from './certbot.js';
 import { decideIssuance, defaultIssuancePolicy, type IssuanceAttemptLog, type IssuancePolicy } from './issuance-policy.js';
+import { aptInstallScript } from '../provision/apt-install.js';
 
 /** A shell on the server (over SSH in the console; a local shell in tests). */
 export interface ServerShell {
@@ -142,7 +143,7 @@ async function ensureCertbot(shell: ServerShell, certbotPath: string, progress: 
   progress({ phase: 'prepare', progress: 0.15, line: 'installing certbot from the distribution\'s packages' });
   await must(
     shell,
-    'export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends certbot',
+    aptInstallScript(['certbot']),
     'SSL_SETUP_FAILED',
     'certbot is not installed and apt-get could not install it',
   );
