@@ -5,6 +5,8 @@ import type { AnalysisSubmission } from '../../../electron/core/contracts/analyz
 export const viewIds = ['fleet', 'server', 'analyze', 'jobs', 'faces', 'costs', 'benchmarks', 'audit', 'settings'] as const;
 export type ViewId = (typeof viewIds)[number];
 
+const maxUnclaimed = 200;
+
 export interface AnalyzeItem {
   localId: string;
   fileName: string;
@@ -30,6 +32,14 @@ interface UiState {
   addItem(item: AnalyzeItem): void;
   patchItem(localId: string, patch: Partial<AnalyzeItem>): void;
   applySubmission(submission: AnalysisSubmission): void;
+  /**
+   * Links a file to the submission the console accepted. The console may already have sent newer states of it
+   * (a damaged file fails within milliseconds, and the events travel on another connection than the answer
+   * to the submit); the newest state seen wins over the accepted one.
+   */
+  attachSubmission(localId: string, accepted: AnalysisSubmission): void;
+  /** States of submissions no file is linked to yet, newest per id; bounded (other clients' files land here too). */
+  unclaimed: Map<string, AnalysisSubmission>;
   select(localId: string | null): void;
   clearFinished(): void;
 }
@@ -43,10 +53,25 @@ export const useUiStore = create<UiState>((set) => ({
   selectedId: null,
   addItem: (item) => set((s) => ({ items: [...s.items, item], selectedId: s.selectedId ?? item.localId })),
   patchItem: (localId, patch) => set((s) => ({ items: s.items.map((i) => (i.localId === localId ? { ...i, ...patch } : i)) })),
+  unclaimed: new Map(),
   applySubmission: (submission) =>
-    set((s) => ({
-      items: s.items.map((i) => (i.submission?.submissionId === submission.submissionId ? { ...i, submission } : i)),
-    })),
+    set((s) => {
+      if (s.items.some((i) => i.submission?.submissionId === submission.submissionId)) {
+        return { items: s.items.map((i) => (i.submission?.submissionId === submission.submissionId ? { ...i, submission } : i)) };
+      }
+      const unclaimed = new Map(s.unclaimed);
+      unclaimed.delete(submission.submissionId);
+      unclaimed.set(submission.submissionId, submission);
+      if (unclaimed.size > maxUnclaimed) unclaimed.delete(unclaimed.keys().next().value!);
+      return { unclaimed };
+    }),
+  attachSubmission: (localId, accepted) =>
+    set((s) => {
+      const newer = s.unclaimed.get(accepted.submissionId);
+      const unclaimed = new Map(s.unclaimed);
+      unclaimed.delete(accepted.submissionId);
+      return { unclaimed, items: s.items.map((i) => (i.localId === localId ? { ...i, uploadProgress: 1, submission: newer ?? accepted } : i)) };
+    }),
   select: (selectedId) => set({ selectedId }),
   clearFinished: () =>
     set((s) => {

@@ -29,7 +29,7 @@ export async function submitFile(client: ConsoleClient, file: File, analyses: An
   try {
     const uploaded = await client.uploadFile(file, (ratio) => useUiStore.getState().patchItem(item.localId, { uploadProgress: ratio }), item.abort.signal);
     const submission = await client.invoke(submitAnalysis, { path: uploaded.path, fileName: file.name, analyses, agentId: 'local' });
-    useUiStore.getState().patchItem(item.localId, { uploadProgress: 1, submission });
+    useUiStore.getState().attachSubmission(item.localId, submission);
   } catch (err) {
     useUiStore.getState().patchItem(item.localId, { error: asErrorInfo(err) });
   }
