@@ -68,9 +68,13 @@ describe.skipIf(chromiumMissing)('Jobs view in a real browser (skipped: no Chrom
     const firstError = await page.locator('.jobs-row', { hasText: 'broken-1.jpg' }).locator('.job-error').innerText();
     await page.locator('.jobs-row', { hasText: 'broken-1.jpg' }).getByRole('button', { name: 'Retry' }).click();
     await page.getByText('3 of 3 shown').waitFor({ timeout: 30_000 });
-    const retried = page.locator('.jobs-row', { hasText: 'broken-1.jpg' }).first();
-    await expect.poll(() => retried.locator('.job-stage').innerText(), { timeout: 120_000 }).toBe('failed');
-    expect(await retried.locator('.job-error').innerText()).toBe(firstError);
+    // Read each row's stage and error in one evaluation: two separate reads can straddle a re-render (the new
+    // row replacing the one the first read saw) and compare one row's stage with another's error.
+    const broken1Rows = () =>
+      page.locator('.jobs-row', { hasText: 'broken-1.jpg' }).evaluateAll((rows) =>
+        rows.map((row) => `${row.querySelector('.job-stage')?.textContent} | ${row.querySelector('.job-error')?.textContent}`),
+      );
+    await expect.poll(broken1Rows, { timeout: 120_000 }).toEqual([`failed | ${firstError}`, `failed | ${firstError}`]);
     await saveScreenshot(page, 'jobs-retried');
   });
 });
