@@ -10,6 +10,7 @@ import { installErrorHandler } from './http-errors.js';
 import { createAgentMetrics, instrumentHttp } from './metrics.js';
 import { analyzeRoute } from './routes/analyze-route.js';
 import { benchRoute } from './routes/bench-route.js';
+import { clusterRoutes } from './routes/cluster-routes.js';
 import { facesRoutes } from './routes/faces-routes.js';
 import { jobsRoutes } from './routes/jobs-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
@@ -58,6 +59,7 @@ export async function buildApp(services: AgentServices, logger: Logger): Promise
   await app.register(tokensRoutes(services));
   await app.register(benchRoute(services));
   await app.register(modelsRoutes(services));
+  await app.register(clusterRoutes(services));
   await app.register(speakersRoutes(services, services.speakerIndex));
   return app;
 }

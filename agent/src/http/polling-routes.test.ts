@@ -49,7 +49,7 @@ describe('polling routes', () => {
   it('still documents both response schemas in the OpenAPI document', async () => {
     const doc = (await api(t.url, undefined, 'GET', '/v1/openapi.json')).body;
     const schemaOf = (p: string) => doc.paths[p].get.responses['200'].content['application/json'].schema;
-    expect(Object.keys(schemaOf('/v1/health').properties).sort()).toEqual(['live', 'queue', 'ready', 'status']);
+    expect(Object.keys(schemaOf('/v1/health').properties).sort()).toEqual(['cluster', 'live', 'queue', 'ready', 'status']);
     expect(Object.keys(schemaOf('/v1/jobs/{id}').properties)).toEqual(expect.arrayContaining(['id', 'status', 'progress', 'result', 'error']));
   });
 });

@@ -117,11 +117,21 @@ export const TokenView = z.object({
 });
 export const CreatedToken = z.object({ token: z.string(), record: TokenView });
 
+export const ClusterStatusView = z.object({
+  queue: z.string(),
+  redis: z.string().describe('the Redis address, without credentials'),
+  connected: z.boolean(),
+  backlog: z.number().int().describe('jobs of the whole cluster waiting for a worker'),
+  dispatched: z.number().int().describe("this agent's jobs in the cluster, waiting or running"),
+});
+
 export const Health = z.object({
   status: z.enum(['ok', 'starting', 'stopping']),
   live: z.boolean(),
   ready: z.boolean(),
   queue: z.object({ queued: z.number().int(), running: z.number().int(), workers: z.number().int() }),
+  /** Cluster mode only: the shared queue as this agent sees it. */
+  cluster: ClusterStatusView.optional(),
 });
 
 export const ModelView = z.object({
@@ -152,5 +162,6 @@ export const Info = z.object({
   models: z.array(ModelView),
   workers: z.number().int(),
   vectorSearch: z.enum(['sqlite-vec', 'exact-scan']),
+  cluster: ClusterStatusView.optional(),
   limits: z.object({ maxUploadBytes: z.number(), maxSyncUploadBytes: z.number(), maxQueueDepth: z.number(), jobTimeoutMs: z.number() }),
 });

@@ -9,7 +9,11 @@ import { FaceIndex } from '../faces-search/face-index.js';
 import { SpeakerIndex } from '../speakers-search/speaker-index.js';
 import { SpeakersRepository } from '../speakers-search/speakers-repository.js';
 import type { InstalledModel } from '../jobs/analyzer-port.js';
+import { ClusterWorker } from '../cluster/cluster-worker.js';
+import { SharedQueueDispatcher } from '../cluster/dispatcher.js';
+import { InputTokens } from '../cluster/input-tokens.js';
 import { JobQueue } from '../jobs/job-queue.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import { defaultWorkerUrl, WorkerPool } from '../jobs/worker-pool.js';
 import type { Logger } from '../logger.js';
 import { openDatabase } from '../store/database.js';
@@ -19,7 +23,6 @@ import { TokensRepository } from '../store/tokens-repository.js';
 import { buildApp } from './app.js';
 import { thumbnailsRoot } from './thumbnails.js';
 import type { AgentServices } from './services.js';
-
 
 export interface RunningAgent {
   app: FastifyInstance;
@@ -38,7 +41,11 @@ export interface StartOptions {
   listen?: boolean;
 }
 
-export async function startAgent(config: AgentConfig, logger: Logger, options: StartOptions = {}): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningAgent> {
   const uploadsDir = path.join(config.dataDir, 'uploads');
   fs.mkdirSync(uploadsDir, { recursive: true });
   const { db, hasVectorSearch } = openDatabase(path.join(config.dataDir, 'agent.sqlite'));
@@ -46,7 +53,11 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
   const tokens = new TokensRepository(db);
   const adminToken = process.env.MEDIAFLEET_ADMIN_TOKEN;
   if (adminToken) {
-    const record = tokens.importToken(adminToken, { scope: 'admin', tenant: process.env.MEDIAFLEET_ADMIN_TENANT || 'default', label: 'MEDIAFLEET_ADMIN_TOKEN' });
+    const record = tokens.importToken(adminToken, {
+      scope: 'admin',
+      tenant: process.env.MEDIAFLEET_ADMIN_TENANT || 'default',
+      label: 'MEDIAFLEET_ADMIN_TOKEN',
+    });
     logger.info({ tokenId: record.id, tenant: record.tenant }, 'admin token from the environment registered');
   }
   const faceIndex = new FaceIndex(new FacesRepository(db, hasVectorSearch), config.personSimilarity);
@@ -55,12 +66,58 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
   const pool = new WorkerPool({
     size: config.workers,
     workerUrl: options.workerUrl ?? defaultWorkerUrl,
-    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? config.warmUp, nice: config.workerNice, thumbnailsRoot: thumbnailsRoot(config.dataDir) },
+    init: {
+      agent: { id: config.agentId, version },
+      warmUp: options.warmUp ?? config.warmUp,
+      nice: config.workerNice,
+      thumbnailsRoot: thumbnailsRoot(config.dataDir),
+    },
     logger,
   });
   pool.start();
   const speakerIndex = new SpeakerIndex(new SpeakersRepository(db, hasVectorSearch));
-  const queue = new JobQueue(jobs, faceIndex, pool, config, logger, speakerIndex);
+
+  // Cluster mode: this agent's jobs go to the shared queue, and its workers take jobs from it (its own and
+  // other agents'). Without REDIS_URL the queue runs jobs straight on the pool.
+  let url = '';
+  let cluster:
+    { dispatcher: SharedQueueDispatcher; worker?: ClusterWorker; inputTokens: InputTokens } | undefined;
+  if (config.redisUrl) {
+    const inputTokens = InputTokens.open(config.dataDir);
+    const dispatcher = new SharedQueueDispatcher(
+      {
+        redisUrl: config.redisUrl,
+        queueName: config.clusterQueue,
+        agentId: config.agentId,
+        originUrl: () => config.clusterUrl ?? url,
+        capacity: config.maxQueueDepth,
+        defaultTimeoutMs: config.jobTimeoutMs,
+        thumbnailsRoot: thumbnailsRoot(config.dataDir),
+      },
+      inputTokens,
+      logger,
+    );
+    const worker = !config.clusterTakesJobs
+      ? undefined
+      : new ClusterWorker(
+          {
+            redisUrl: config.redisUrl,
+            queueName: config.clusterQueue,
+            pool,
+            uploadsDir,
+            maxUploadBytes: config.maxUploadBytes,
+            thumbnailsRoot: thumbnailsRoot(config.dataDir),
+            leaseMs: config.leaseMs,
+            maxAttempts: config.maxAttempts,
+            localInput: (originId, jobId) =>
+              originId === dispatcher.instanceId ? dispatcher.localInputPath(jobId) : undefined,
+          },
+          logger,
+        );
+    cluster = { dispatcher, worker, inputTokens };
+  }
+  const runner: JobRunner = cluster?.dispatcher ?? pool;
+  const queue = new JobQueue(jobs, faceIndex, runner, config, logger, speakerIndex);
 
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   void pool.whenReady().then(() => {
@@ -71,7 +128,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
   // Model facts change only when models are installed or loaded: ask a worker at most every 30 s.
   let modelsCache: { at: number; models: Promise<InstalledModel[]> } | undefined;
   const describeModels = (): Promise<InstalledModel[]> => {
-    if (!modelsCache || Date.now() - modelsCache.at > 30_000) modelsCache = { at: Date.now(), models: pool.describeModels() };
+    if (!modelsCache || Date.now() - modelsCache.at > 30_000)
+      modelsCache = { at: Date.now(), models: pool.describeModels() };
     return modelsCache.models;
   };
   const services: AgentServices = {
@@ -84,6 +142,16 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
     faceIndex,
     speakerIndex,
     hasVectorSearch,
+    ...(cluster
+      ? {
+          cluster: {
+            inputTokens: cluster.inputTokens,
+            dispatchedInput: (jobId: string) =>
+              cluster.dispatcher.isDispatched(jobId) ? cluster.dispatcher.localInputPath(jobId) : undefined,
+            status: () => cluster.dispatcher.status(),
+          },
+        }
+      : {}),
     describeModels,
     readiness: () => ({ status: state, ready: state === 'ok' }),
     runBench: (opts) =>
@@ -92,10 +160,12 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
 
   const app = await buildApp(services, logger);
   queue.start();
-  let url = '';
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
-    logger.info({ url, dataDir: config.dataDir, workers: config.workers, vectorSearch: hasVectorSearch }, 'agent listening');
+    logger.info(
+      { url, dataDir: config.dataDir, workers: config.workers, vectorSearch: hasVectorSearch },
+      'agent listening',
+    );
   }
 
   let closing: Promise<void> | undefined;
@@ -104,7 +174,11 @@ export async function startAgent(config: AgentConfig, logger: Logger, options: S
       state = 'stopping';
       // Stop taking new connections first; in-flight requests (SSE, sync analyze) finish or are cut at the grace.
       const httpClosed = app.close();
+      // In cluster mode the local workers serve the shared queue: let them finish (or hand their jobs on)
+      // before the pool goes; the queue's runner is then the dispatcher, whose close does not close the pool.
+      await cluster?.worker?.close(graceMs);
       await queue.shutdown(graceMs);
+      if (cluster) await pool.close();
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
       db.close();
       logger.info('agent stopped');

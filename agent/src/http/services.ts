@@ -7,6 +7,16 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobsRepository } from '../store/jobs-repository.js';
 import type { TokensRepository } from '../store/tokens-repository.js';
 import type { BenchReport } from '../bench/queue-bench.js';
+import type { ClusterStatus } from '../cluster/dispatcher.js';
+import type { InputTokens } from '../cluster/input-tokens.js';
+
+/** Cluster mode (REDIS_URL set): what the HTTP side needs to serve uploads to other agents and report status. */
+export interface ClusterServices {
+  inputTokens: InputTokens;
+  /** The upload of a job this agent has in the cluster right now; undefined for any other job. */
+  dispatchedInput(jobId: string): string | undefined;
+  status(): ClusterStatus;
+}
 
 export interface AgentServices {
   config: AgentConfig;
@@ -18,6 +28,7 @@ export interface AgentServices {
   faceIndex: FaceIndex;
   speakerIndex?: SpeakerIndex;
   hasVectorSearch: boolean;
+  cluster?: ClusterServices;
   describeModels(): Promise<InstalledModel[]>;
   /** Readiness: the workers have loaded their models and the agent is not stopping. */
   readiness(): { status: 'ok' | 'starting' | 'stopping'; ready: boolean };

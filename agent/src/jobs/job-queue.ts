@@ -95,7 +95,8 @@ export class JobQueue {
   /** Throws QUEUE_FULL (with `retryAfterSec`) when no more jobs may wait. Cheap: call before taking an upload. */
   assertAcceptingJobs(): void {
     if (!this.accepting) throw new AgentError('QUEUE_FULL', 'the agent is shutting down; retry on another agent', { retryAfterSec: 5 });
-    const queued = this.jobs.countQueued();
+    if (this.runner.unavailable) throw new AgentError('QUEUE_FULL', `${this.runner.unavailable}; retry later`, { retryAfterSec: 5 });
+    const queued = this.jobs.countQueued() + (this.runner.backlog ?? 0);
     if (queued >= this.settings.maxQueueDepth) {
       const retryAfterSec = Math.max(1, Math.ceil((queued * this.averageJobMs) / this.runner.capacity / 1000));
       throw new AgentError('QUEUE_FULL', `the queue holds ${queued} jobs; retry later`, { retryAfterSec });
@@ -202,12 +203,14 @@ export class JobQueue {
     this.accepting = false;
     clearInterval(this.pollTimer);
     const all = Promise.all([...this.running.values()].map((r) => r.done));
-    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+    // Jobs that run on other agents go on without this one; waiting for them would only delay the restart.
+    const grace = this.runner.finishesElsewhere ? 0 : graceMs;
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())]);
     if (timedOut) {
       for (const [id, running] of this.running) {
         this.releasedAtShutdown.add(id);
         if (this.jobs.release(id, this.owner)) this.logger.info({ jobId: id }, 'job re-queued at shutdown');
-        running.controller.abort(new AgentError('CANCELED', 'the agent is shutting down'));
+        running.controller.abort(new AgentError('CANCELED', 'the agent is shutting down', { shutdown: true }));
       }
       await all;
     }
@@ -248,7 +251,7 @@ export class JobQueue {
 
     const done = this.runner
       .run(
-        { id: job.id, inputPath: job.inputPath, fileName: job.fileName, options: job.options },
+        { id: job.id, inputPath: job.inputPath, fileName: job.fileName, options: job.options, priority: job.priority, timeoutMs: job.timeoutMs },
         {
           signal: controller.signal,
           onProgress: ({ stage, progress }) => {

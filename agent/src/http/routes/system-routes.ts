@@ -34,7 +34,13 @@ export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): Fa
       },
       async (request, reply) => {
         const { status, ready } = services.readiness();
-        const body: z.infer<typeof Health> = { status, live: true, ready, queue: { queued: queuedCount(), running: queue.runningCount, workers: queue.capacity } };
+        const body: z.infer<typeof Health> = {
+          status,
+          live: true,
+          ready,
+          queue: { queued: queuedCount(), running: queue.runningCount, workers: config.workers },
+          ...(services.cluster ? { cluster: services.cluster.status() } : {}),
+        };
         return reply.status(request.query.ready === '1' && !ready ? 503 : 200).send(body);
       },
     );
@@ -52,8 +58,9 @@ export const systemRoutes = (services: AgentServices, metrics: AgentMetrics): Fa
           hardware: describeHardware(),
           analyses: imageAnalysisNames.filter((a) => models.length === 0 || installedAnalyses.has(a)),
           models,
-          workers: queue.capacity,
+          workers: config.workers,
           vectorSearch: services.hasVectorSearch ? ('sqlite-vec' as const) : ('exact-scan' as const),
+          ...(services.cluster ? { cluster: services.cluster.status() } : {}),
           limits: {
             maxUploadBytes: config.maxUploadBytes,
             maxSyncUploadBytes: config.maxSyncUploadBytes,
