@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/bench/agent-process.js';
 
-export const redisServerPath = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
+export const redisServerPath = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) =>
+  fs.existsSync(p),
+);
 
 export interface TestRedis {
   url: string;
@@ -27,12 +29,30 @@ export async function startRedis(): Promise<TestRedis> {
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log')];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--logfile',
+      path.join(dir, 'redis.log'),
+    ];
     const proc = spawn(redisServerPath!, args, { stdio: 'ignore' });
     child = proc;
     const until = Date.now() + 10_000;
     while (!(await answersPing(port))) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}): ${fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').slice(-500)}`);
+      if (proc.exitCode !== null)
+        throw new Error(
+          `redis-server exited (${proc.exitCode}): ${fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').slice(-500)}`,
+        );
       if (Date.now() > until) throw new Error('redis-server did not answer PING in 10 s');
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -236,18 +236,20 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
     expect(again.run.status, JSON.stringify(again.events.slice(-5))).toBe('succeeded');
     expect(again.run.steps.filter((s) => !(s.status === 'satisfied' && s.alreadySatisfied))).toEqual([]);
   }, 600_000);
-  it('the compose stack from the bundle (agent, nginx, certbot) runs with Debian\'s Compose and answers through its nginx', async () => {
+  it('the compose stack from the bundle in cluster mode (agent, nginx, certbot, Redis) runs with Debian\'s Compose, answers through its nginx, and its jobs go through Redis', async () => {
     // The stack replaces what provisioning started: same ports (host networking).
     vps.exec(`systemctl disable --now nginx mediafleet-agent && docker ps -q --filter label=io.mediafleet.role=agent | xargs -r docker stop >/dev/null`);
     // Compose from Debian's archive (v1.29, what Debian 12 and Ubuntu 22.04 ship).
     await timed('composeInstall', async () => vps.exec('export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends docker-compose >/dev/null'));
-    // Stand-ins for nginx:1.27-bookworm and certbot/certbot (no registry here): Debian's own nginx and certbot
-    // on a Debian 12 root, built on the VPS with the network through its NAT. Each offers what the stack uses
-    // of the official image: nginx reading conf.d/, certbot, and /bin/sh.
+    // Stand-ins for nginx:1.27-bookworm, certbot/certbot and redis:7-bookworm (no registry here): Debian's own
+    // nginx, certbot and redis-server on a Debian 12 root, built on the VPS with the network through its NAT.
+    // Each offers what the stack uses of the official image: nginx reading conf.d/, certbot, redis-server on the
+    // PATH with /data as its directory, and /bin/sh.
     execFileSync('cp', [debianVpsRootfsTarball, join(vps.root, 'root/debian12.tar')]);
     const standIns = {
       nginx: 'RUN apt-get update -q && apt-get install -y -q --no-install-recommends nginx && rm -f /etc/nginx/sites-enabled/default\nCMD ["nginx", "-g", "daemon off;"]',
       certbot: 'RUN apt-get update -q && apt-get install -y -q --no-install-recommends certbot\nENTRYPOINT ["certbot"]',
+      redis: 'RUN apt-get update -q && apt-get install -y -q --no-install-recommends redis-server && mkdir -p /data\nWORKDIR /data\nCMD ["redis-server"]',
     };
     await timed('composeImages', async () => {
       vps.exec('docker import /root/debian12.tar mediafleet-test/debian:12 >/dev/null && rm /root/debian12.tar');
@@ -263,6 +265,7 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
     const bundle = renderDeployBundle({
       domain, agentVersion: release.version, agentImage: release.image, agentPort: 18095,
       nginxImage: 'mediafleet-test/nginx:12', certbotImage: 'mediafleet-test/certbot:12',
+      cluster: true, redisImage: 'mediafleet-test/redis:12', redisPort: 16379,
     });
     for (const f of bundle.filter((b) => b.path === 'compose.yaml' || b.path.startsWith('nginx/'))) {
       const target = join(vps.root, stackDir, f.path);
@@ -283,7 +286,29 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
         }
       });
       expect(health.status, `${health.body}\n${vps.exec(`cd ${stackDir} && docker-compose -p mediafleet logs --tail 20 2>&1`)}`).toBe(200);
-      expect(running()).toEqual(['agent', 'certbot', 'nginx']);
+      expect(running()).toEqual(['agent', 'certbot', 'nginx', 'redis']);
+      // Cluster mode: the agent found the stack's Redis, and a job sent through nginx went through the shared
+      // queue (its BullMQ record is in Redis) and came back with its result.
+      const clusterHealth = JSON.parse((await httpGet(`http://${vps.address}/v1/health`, { authorization: `Bearer ${adminToken}` })).body) as { cluster?: { connected: boolean; redis: string } };
+      expect(clusterHealth.cluster).toMatchObject({ connected: true, redis: 'redis://127.0.0.1:16379' });
+      const form = new FormData();
+      form.append('analyses', 'nsfw');
+      form.append('file', new Blob([readFileSync(join(fixtures, 'images/messi5.jpg'))]), 'messi5.jpg');
+      const auth = { authorization: `Bearer ${adminToken}` };
+      const accepted = await fetch(`http://${vps.address}/v1/jobs`, { method: 'POST', headers: auth, body: form });
+      const jobId = ((await accepted.json()) as { id: string }).id;
+      let job = { status: 'queued' };
+      await timed('clusterJob', async () => {
+        for (const until = Date.now() + 120_000; !['succeeded', 'failed'].includes(job.status) && Date.now() < until; ) {
+          await new Promise((r) => setTimeout(r, 250));
+          job = (await (await fetch(`http://${vps.address}/v1/jobs/${jobId}`, { headers: auth })).json()) as typeof job;
+        }
+      });
+      expect(job.status, JSON.stringify(job)).toBe('succeeded');
+      const redisKeys = vps.exec(`docker exec $(docker ps -q --filter label=com.docker.compose.service=redis) redis-cli -p 16379 --scan --pattern 'mediafleet:mediafleet:*'`);
+      expect(redisKeys).toContain(`mediafleet:mediafleet:${jobId}`);
+      // Redis listens on loopback only: not reachable from outside even if the firewall let it through.
+      expect(await tcpReachable(vps.address, 16379)).not.toBe('open');
       // The agent itself is not reachable from outside, only through nginx.
       expect(await tcpReachable(vps.address, 18095)).toBe('filtered');
       // certbot's renewal loop ran once (nothing to renew in its empty volume) and is waiting, not restarting.
