@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputTokens } from '../src/cluster/input-tokens.js';
 import { clusterKeyPrefix } from '../src/cluster/shared-queue.js';
 import { loadConfig } from '../src/config.js';
-import { redisServerPath, startRedis, type TestRedis } from './support/redis-server.js';
+import { redisServerPath, startRedis, type TestRedis } from '../src/bench/redis-process.js';
 import {
   api,
   leftoverUploads,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../src/bench/agent-process.js';
 import { fixturesDir } from './support/fixtures.js';
 import { missingAnalyses } from './support/installed-analyses.js';
-import { redisServerPath, startRedis, type TestRedis } from './support/redis-server.js';
+import { redisServerPath, startRedis, type TestRedis } from '../src/bench/redis-process.js';
 import {
   api,
   leftoverUploads,

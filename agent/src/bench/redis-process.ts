@@ -1,11 +1,12 @@
-// A real Redis (Debian's redis-server) for the cluster tests: its own process on a free loopback port, its own
-// directory, append-only file on so that a restart (stop, then start again) keeps the queue as a server would.
+// A real Redis (Debian's redis-server) for the cluster tests and bench:cluster: its own process on a free
+// loopback port, its own directory, append-only file on so that a restart (stop, then start again) keeps the
+// queue as a server would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/bench/agent-process.js';
+import { freePort } from './agent-process.js';
 
 export const redisServerPath = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) =>
   fs.existsSync(p),
