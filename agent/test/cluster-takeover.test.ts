@@ -54,6 +54,11 @@ describe.skipIf(skipReason !== '')(
       return worker;
     }
 
+    const submitToFront = (content: Buffer, analyses: string, fileName: string) =>
+      api(front.url, front.tokens.submit, 'POST', '/v1/jobs', mediaForm(content, { analyses }, fileName));
+    const finishedAtFront = (id: string, timeoutMs: number) =>
+      waitForStatus(front.url, front.tokens.submit, id, ['succeeded', 'failed'], timeoutMs);
+
     beforeAll(async () => {
       redis = await startRedis();
       front = await startTestAgent(
@@ -73,13 +78,7 @@ describe.skipIf(skipReason !== '')(
     it('a job whose worker is SIGKILLed is finished by another worker, and recorded once by the front agent', async () => {
       const first = await startWorker('worker-1');
       const image = fs.readFileSync(path.join(fixturesDir, 'images/messi5.jpg'));
-      const accepted = await api(
-        front.url,
-        front.tokens.submit,
-        'POST',
-        '/v1/jobs',
-        mediaForm(image, { analyses: 'faces,ocr' }, 'messi5.jpg'),
-      );
+      const accepted = await submitToFront(image, 'faces,ocr', 'messi5.jpg');
       expect(accepted.status).toBe(202);
       // Running on worker-1 once the worker's own progress shows through instead of "waiting for a cluster worker".
       for (let until = Date.now() + 60_000; ;) {
@@ -92,13 +91,7 @@ describe.skipIf(skipReason !== '')(
       await first.process.stop('SIGKILL');
 
       await startWorker('worker-2');
-      const job = await waitForStatus(
-        front.url,
-        front.tokens.submit,
-        accepted.body.id,
-        ['succeeded', 'failed'],
-        120_000,
-      );
+      const job = await finishedAtFront(accepted.body.id, 120_000);
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       expect(job.result.agent.id).toBe('worker-2');
       expect(job.result.faces.length).toBeGreaterThanOrEqual(1);
@@ -132,20 +125,8 @@ describe.skipIf(skipReason !== '')(
 
     it('a video run on a worker: the front agent serves its keyframe thumbnails', async () => {
       const video = fs.readFileSync(path.join(fixturesDir, 'video/Megamind.avi'));
-      const accepted = await api(
-        front.url,
-        front.tokens.submit,
-        'POST',
-        '/v1/jobs',
-        mediaForm(video, { analyses: 'nsfw' }, 'Megamind.avi'),
-      );
-      const job = await waitForStatus(
-        front.url,
-        front.tokens.submit,
-        accepted.body.id,
-        ['succeeded', 'failed'],
-        400_000,
-      );
+      const accepted = await submitToFront(video, 'nsfw', 'Megamind.avi');
+      const job = await finishedAtFront(accepted.body.id, 400_000);
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       expect(job.result.agent.id).toBe('worker-2');
       expect(job.result.timeline.length).toBeGreaterThan(0);
