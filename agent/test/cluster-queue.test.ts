@@ -250,7 +250,24 @@ describe.skipIf(!redisServerPath)(
       expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
     });
 
-    it('refuses a REDIS_URL that is not a Redis address, naming the setting', () => {
+    it('an agent stops within seconds while Redis is down, and while its connections are still coming back', async () => {
+    // BullMQ's close can wait forever for a connection that is reconnecting (taskforcesh/bullmq#4656).
+    const connected = async (t: TestAgent) => (await api(t.url, t.tokens.read, 'GET', '/v1/health')).body.cluster.connected as boolean;
+    const c = await startTestAgent({ redisUrl: redis.url, clusterQueue: queueName, workers: 1 }, { workerUrl: sleepWorkerUrl });
+    const d = await startTestAgent({ redisUrl: redis.url, clusterQueue: queueName, workers: 1 }, { workerUrl: sleepWorkerUrl });
+    await redis.stop();
+    await until('the agents notice', async () => (!(await connected(c)) && !(await connected(d)) ? true : undefined));
+    let t0 = performance.now();
+    await c.close();
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    await redis.start();
+    await until('the agent is back', async () => ((await connected(d)) ? true : undefined));
+    t0 = performance.now();
+    await d.close();
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('refuses a REDIS_URL that is not a Redis address, naming the setting', () => {
       expect(() => loadConfig({}, { REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
         /REDIS_URL.*redis:\/\/ or rediss:\/\//,
       );

@@ -18,6 +18,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { Logger } from '../logger.js';
 import {
   cancelChannel,
+  closedWithin,
   clusterKeyPrefix,
   redisOptionsFromUrl,
   type ClusterJobData,
@@ -80,10 +81,15 @@ export class ClusterWorker {
 
   /** Stops taking jobs; running ones get `graceMs` to finish, the rest are left for another agent to take over. */
   async close(graceMs: number): Promise<void> {
-    const closed = this.worker.close();
-    const timedOut = await Promise.race([closed.then(() => false), sleep(graceMs, true, { ref: false })]);
-    // Forced: the unfinished jobs keep their lock until it runs out, then the stalled check hands them on.
-    if (timedOut) await this.worker.close(true);
+    if (!(await closedWithin(this.worker.close(), graceMs))) {
+      // Forced: the unfinished jobs keep their lock until it runs out, then the stalled check hands them on.
+      if (!(await closedWithin(this.worker.close(true), 3000))) {
+        this.logger.warn(
+          'cluster: the shared queue did not let the worker close (Redis unreachable); stopping anyway',
+        );
+        void this.worker.disconnect().catch(() => undefined);
+      }
+    }
     this.subscriber.disconnect();
   }
 

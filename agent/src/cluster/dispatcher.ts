@@ -19,6 +19,7 @@ import type { InputTokens } from './input-tokens.js';
 import {
   bullPriority,
   cancelChannel,
+  closedWithin,
   clusterKeyPrefix,
   describeRedis,
   outcomeErrorCode,
@@ -193,7 +194,8 @@ export class SharedQueueDispatcher implements JobRunner {
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    // Bounded (see closedWithin): with Redis away the agent must still stop.
+    await closedWithin(Promise.allSettled([this.events.close(), this.queue.close()]), 3000);
     this.connection.disconnect();
   }
 

@@ -65,3 +65,23 @@ export function describeRedis(redisUrl: string): string {
 export function outcomeErrorCode(code: string): ErrorCode {
   return code in errorCodes ? (code as ErrorCode) : 'INTERNAL';
 }
+
+/**
+ * Waits for a BullMQ close at most `ms`; true if it finished. A close can wait forever for a connection that is
+ * still reconnecting (Redis down, or just back: taskforcesh/bullmq#4656, open), and an agent must still stop.
+ */
+export async function closedWithin(closing: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      closing.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

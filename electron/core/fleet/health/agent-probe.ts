@@ -83,7 +83,7 @@ export async function probeAgent(
     finishedTotal: null,
     failedTotal: null,
   });
-  let health: { status?: string; queue?: { queued?: number; running?: number } };
+  let health: { status?: string; queue?: { queued?: number; running?: number }; cluster?: { connected?: boolean; redis?: string } };
   try {
     const res = await get(`${base}/v1/health`, headers, options.timeoutMs);
     if (res.status !== 200) {
@@ -106,9 +106,13 @@ export async function probeAgent(
   ]);
   const samples = metrics ? parsePrometheusText(metrics) : [];
   const queued = health.queue?.queued;
+  // A cluster agent that has lost its shared queue answers, but refuses every job: for the operator it is down.
+  const lostQueue = health.cluster?.connected === false;
+  const reason =
+    health.status === 'down' ? 'agent reports down' : lostQueue ? `its shared queue (Redis at ${health.cluster?.redis ?? '?'}) is unreachable; it refuses new jobs` : null;
   return {
-    up: health.status !== 'down',
-    reason: health.status === 'down' ? 'agent reports down' : null,
+    up: reason === null,
+    reason,
     latencyMs,
     queueDepth: typeof queued === 'number' ? queued : null,
     version: info?.version ?? null,

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisServerPath, startRedis, type TestRedis } from '../../../../agent/src/bench/redis-process.js';
 import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from '../../../../agent/test/support/test-agent.js';
 import { FileVault } from '../../secrets/file-vault.js';
 import { secretNames } from '../../secrets/secret-vault.js';
@@ -65,5 +66,50 @@ describe('health polling of a real agent', () => {
     await monitor.pollOnce();
     expect(monitor.snapshot()[0]).toMatchObject({ up: false, reason: 'connection refused' });
     expect(monitor.repo.alerts(true)).toEqual([expect.objectContaining({ kind: 'agent-unreachable', targetId: agentId })]);
+  });
+});
+
+describe.skipIf(!redisServerPath)('health polling of a cluster agent (skipped: no redis-server; Debian package redis-server)', () => {
+  let redis: TestRedis;
+  let agent: TestAgent;
+  let dir: string;
+  let db: ConsoleDb;
+  let monitor: HealthMonitor;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    agent = await startTestAgent({ workers: 1, redisUrl: redis.url }, { workerUrl: sleepWorkerUrl });
+    dir = mkdtempSync(join(tmpdir(), 'mf-health-cluster-'));
+    db = openConsoleStore(join(dir, 'c.db'));
+    const vault = FileVault.open({ path: join(dir, 'v.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
+    const agents = new AgentsRepository(db);
+    const agentId = agents.upsert({ serverId: null, name: 'cluster-agent', baseUrl: agent.url }).id;
+    await vault.set(secretNames.agentAdminToken(agentId), agent.tokens.read);
+    monitor = new HealthMonitor({ db, vault, targets: { agents: () => agents.list(), servers: () => [], connect: () => Promise.reject(new Error('none')) } });
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await redis?.close();
+    db?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an agent that has lost its shared queue is down, with the reason; it is up again when Redis is back', async () => {
+    await monitor.pollOnce();
+    expect(monitor.snapshot()[0]).toMatchObject({ up: true, reason: null });
+    await redis.stop();
+    for (let until = Date.now() + 10_000; (await api(agent.url, agent.tokens.read, 'GET', '/v1/health')).body.cluster.connected; ) {
+      if (Date.now() > until) throw new Error('the agent did not notice Redis going away');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await monitor.pollOnce();
+    expect(monitor.snapshot()[0]).toMatchObject({ up: false, reason: `its shared queue (Redis at ${redis.url}) is unreachable; it refuses new jobs` });
+    await redis.start();
+    for (let until = Date.now() + 10_000; !(await api(agent.url, agent.tokens.read, 'GET', '/v1/health')).body.cluster.connected; ) {
+      if (Date.now() > until) throw new Error('the agent did not reconnect to Redis');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await monitor.pollOnce();
+    expect(monitor.snapshot()[0]).toMatchObject({ up: true, reason: null });
   });
 });
