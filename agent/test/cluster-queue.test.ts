@@ -170,7 +170,19 @@ describe.skipIf(!redisServerPath)(
       expect(await leftoverUploads(b.dataDir)).toEqual([]);
     });
 
-    it('answers 429 with Retry-After when the whole cluster has as many jobs waiting as the agent allows', async () => {
+    it("a job's time limit counts from when an agent runs it, not while it waits in the shared queue", async () => {
+    // Both workers busy for 2 s; a job with a 1.5 s limit waits behind them, then runs 200 ms: it succeeds.
+    const busy = await Promise.all([submitToA('sleep 2000 busy-1'), submitToA('sleep 2000 busy-2')]);
+    for (const r of busy) await waitForStage(a, r.body.id, 'sleeping');
+    const waited = await submitToA('sleep 200 patient', { timeoutMs: '1500' });
+    const tooLong = await submitToA('sleep 5000 too long', { timeoutMs: '1500' });
+    expect((await waitForStatus(a.url, a.tokens.submit, waited.body.id, ['succeeded', 'failed'], 10_000)).status).toBe('succeeded');
+    const failed = await waitForStatus(a.url, a.tokens.submit, tooLong.body.id, ['succeeded', 'failed'], 15_000);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT', message: 'the job ran longer than 1500 ms' } });
+    for (const r of busy) await waitForStatus(a.url, a.tokens.submit, r.body.id, ['succeeded']);
+  });
+
+  it('answers 429 with Retry-After when the whole cluster has as many jobs waiting as the agent allows', async () => {
       // B fills the shared queue: two jobs running, four waiting. A allows 4 waiting (its maxQueueDepth).
       const fill = [];
       for (let i = 0; i < 6; i++)
@@ -191,7 +203,7 @@ describe.skipIf(!redisServerPath)(
       expect(refused.body.error.message).toMatch(/the queue holds 4 jobs/);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       for (const r of fill) await api(b.url, b.tokens.submit, 'DELETE', `/v1/jobs/${r.body.id}`);
-      // The backlog is counted once a second: A takes jobs again once it sees the queue empty.
+      // The backlog is counted again as jobs move: A takes jobs again once it sees the queue empty.
       await until(
         'A sees the shared queue empty',
         async () =>

@@ -78,6 +78,7 @@ export class SharedQueueDispatcher implements JobRunner {
   private connected = false;
   private backlogCount = 0;
   private countingBacklog = false;
+  private recountAfter = false;
   private lastErrorLog = 0;
 
   constructor(
@@ -120,7 +121,9 @@ export class SharedQueueDispatcher implements JobRunner {
     this.events.on('completed', ({ jobId }) => void this.settleFromStore(jobId));
     this.events.on('failed', ({ jobId }) => void this.settleFromStore(jobId));
     this.events.on('removed', ({ jobId }) => void this.settleFromStore(jobId));
-    this.timers.push(setInterval(() => void this.countBacklog(), 1000));
+    // The backlog decides 429s, so it is counted again whenever a job of the cluster moves, not just every second.
+    for (const moved of ['waiting', 'active', 'removed', 'completed', 'failed'] as const) this.events.on(moved, () => this.recountBacklog());
+    this.timers.push(setInterval(() => this.recountBacklog(), 1000));
     this.timers.push(setInterval(() => this.reconcile(), settings.reconcileMs ?? 5000));
     for (const timer of this.timers) timer.unref();
   }
@@ -314,9 +317,16 @@ export class SharedQueueDispatcher implements JobRunner {
       if (waiter.added && !waiter.settled) void this.settleFromStore(jobId);
   }
 
+  /** One count at a time; moves during a count ask for one more after it. */
+  private recountBacklog(): void {
+    if (this.countingBacklog) this.recountAfter = true;
+    else void this.countBacklog();
+  }
+
   private async countBacklog(): Promise<void> {
-    if (!this.connected || this.countingBacklog) return;
+    if (!this.connected) return;
     this.countingBacklog = true;
+    this.recountAfter = false;
     try {
       const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
       this.backlogCount = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
@@ -324,6 +334,7 @@ export class SharedQueueDispatcher implements JobRunner {
       this.logError(err);
     } finally {
       this.countingBacklog = false;
+      if (this.recountAfter) this.recountBacklog();
     }
   }
 

@@ -238,10 +238,11 @@ export class JobQueue {
     log.info('job started');
     this.emit(job, 'status');
 
-    const timeout = setTimeout(
-      () => controller.abort(new AgentError('TIMEOUT', `the job ran longer than ${job.timeoutMs} ms`)),
-      job.timeoutMs,
-    );
+    // The time limit counts from when the job runs. A job handed to the cluster may first wait there behind
+    // others, so for it the limit is kept by the agent that runs it (it gets timeoutMs with the job).
+    const timeout = this.runner.finishesElsewhere
+      ? undefined
+      : setTimeout(() => controller.abort(new AgentError('TIMEOUT', `the job ran longer than ${job.timeoutMs} ms`)), job.timeoutMs);
     const renewal = setInterval(() => {
       if (!this.jobs.renewLease(job.id, this.owner, this.settings.leaseMs) && !controller.signal.aborted) {
         // Canceled from another request, or the lease was lost: stop working on it.
