@@ -4,6 +4,9 @@
 // results back at that agent, priority, cancel of waiting and running jobs, 429 on the cluster's backlog, and a
 // Redis outage. Real models on two agent processes, with one of them killed mid-job, are in
 // cluster-takeover.test.ts.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputTokens } from '../src/cluster/input-tokens.js';
@@ -170,7 +173,29 @@ describe.skipIf(!redisServerPath)(
       expect(await leftoverUploads(b.dataDir)).toEqual([]);
     });
 
-    it("a job's time limit counts from when an agent runs it, not while it waits in the shared queue", async () => {
+    it('an agent that restarts while its job runs elsewhere collects the result after the restart, once', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-origin-'));
+    const settings = { redisUrl: redis.url, clusterQueue: queueName, clusterTakesJobs: false, agentId: 'origin' };
+    let origin = await startTestAgent(settings, { workerUrl: sleepWorkerUrl, dataDir });
+    try {
+      const accepted = await api(origin.url, origin.tokens.submit, 'POST', '/v1/jobs', mediaForm('sleep 1500 across a restart'));
+      await waitForStage(origin, accepted.body.id, 'sleeping');
+      await origin.close();
+      // The job went on meanwhile on A or B.
+      origin = await startTestAgent(settings, { workerUrl: sleepWorkerUrl, dataDir });
+      const job = await waitForStatus(origin.url, origin.tokens.submit, accepted.body.id, ['succeeded', 'failed'], 15_000);
+      expect(job).toMatchObject({ status: 'succeeded', result: { media: { bytes: 'sleep 1500 across a restart'.length } } });
+      expect(['agent-a', 'agent-b']).toContain(job.result.agent.id);
+      const list = await api(origin.url, origin.tokens.submit, 'GET', '/v1/jobs?limit=200');
+      expect(list.body.jobs.filter((j: { id: string }) => j.id === accepted.body.id)).toHaveLength(1);
+      expect(await leftoverUploads(dataDir)).toEqual([]);
+    } finally {
+      await origin.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a job's time limit counts from when an agent runs it, not while it waits in the shared queue", async () => {
     // Both workers busy for 2 s; a job with a 1.5 s limit waits behind them, then runs 200 ms: it succeeds.
     const busy = await Promise.all([submitToA('sleep 2000 busy-1'), submitToA('sleep 2000 busy-2')]);
     for (const r of busy) await waitForStage(a, r.body.id, 'sleeping');
