@@ -34,15 +34,7 @@ const AgentConfig = z.object({
   benchImagesDir: z.string().min(1),
   /** Analyses whose models each worker loads at start ("none" for none); others load on first use. */
   warmUp: z.preprocess(
-    (v) =>
-      typeof v === 'string'
-        ? v.trim() === 'none'
-          ? []
-          : v
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-        : v,
+    (v) => (typeof v === 'string' ? (v.trim() === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)) : v),
     z.array(z.enum(imageAnalysisNames)),
   ),
   /**
@@ -51,27 +43,18 @@ const AgentConfig = z.object({
    */
   redisUrl: z
     .string()
-    .refine(
-      (v) => URL.canParse(v) && /^rediss?:$/.test(new URL(v).protocol),
-      'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
-    )
+    .refine((v) => URL.canParse(v) && /^rediss?:$/.test(new URL(v).protocol), 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
     .optional(),
   /** Where the other agents of the cluster fetch this agent's uploads from; default http://<host>:<port>. */
   clusterUrl: z
     .string()
-    .refine(
-      (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
-      'must be an http:// or https:// URL',
-    )
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// URL')
     .optional(),
   /**
    * false: this agent accepts jobs and hands them to the cluster but runs none itself, e.g. a small front server
    * before GPU workers.
    */
-  clusterTakesJobs: z.preprocess(
-    (v) => (typeof v === 'string' ? !['false', '0', 'no'].includes(v.trim().toLowerCase()) : v),
-    z.boolean(),
-  ),
+  clusterTakesJobs: z.preprocess((v) => (typeof v === 'string' ? !['false', '0', 'no'].includes(v.trim().toLowerCase()) : v), z.boolean()),
   /** The shared queue's name: agents with the same Redis and name share jobs. */
   clusterQueue: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only'),
 });
@@ -129,10 +112,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(
-  overrides: Partial<Record<keyof AgentConfig, unknown>> = {},
-  env = process.env,
-): AgentConfig {
+export function loadConfig(overrides: Partial<Record<keyof AgentConfig, unknown>> = {}, env = process.env): AgentConfig {
   const merged: Record<string, unknown> = { ...defaults() };
   for (const [key, name] of Object.entries(envNames)) {
     const value = env[name];
@@ -143,9 +123,7 @@ export function loadConfig(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
-    throw new ConfigError(
-      `invalid setting ${key} (${envNames[key as keyof AgentConfig] ?? key}): ${issue.message}`,
-    );
+    throw new ConfigError(`invalid setting ${key} (${envNames[key as keyof AgentConfig] ?? key}): ${issue.message}`);
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
 }
@@ -158,9 +136,7 @@ export function agentVersion(): string {
   // Images and units stamp the version they were built as; a checkout reads package.json.
   if (process.env.MEDIAFLEET_AGENT_VERSION) return (cachedVersion = process.env.MEDIAFLEET_AGENT_VERSION);
   try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     cachedVersion = pkg.version ?? '0.0.0';
   } catch {
     cachedVersion = '0.0.0';

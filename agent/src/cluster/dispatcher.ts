@@ -156,15 +156,13 @@ export class SharedQueueDispatcher implements JobRunner {
     };
   }
 
-  /** The upload of a job this agent dispatched and still waits for (for a worker in this same process). */
-  localInputPath(jobId: string): string | undefined {
-    return this.waiting.get(jobId)?.job.inputPath;
-  }
-
-  /** Whether a job is one this agent has in the cluster right now (its upload may be fetched). */
-  isDispatched(jobId: string): boolean {
+  /**
+   * The upload of a job this agent has in the cluster and still waits for, or undefined: what the input route
+   * may hand out, and what a worker in this same process reads in place.
+   */
+  dispatchedInput(jobId: string): string | undefined {
     const waiter = this.waiting.get(jobId);
-    return waiter !== undefined && !waiter.settled;
+    return waiter && !waiter.settled ? waiter.job.inputPath : undefined;
   }
 
   run(job: RunnableJob, hooks: RunHooks): Promise<ResultDocument> {

@@ -24,6 +24,7 @@ import { buildApp } from './app.js';
 import { thumbnailsRoot } from './thumbnails.js';
 import type { AgentServices } from './services.js';
 
+
 export interface RunningAgent {
   app: FastifyInstance;
   services: AgentServices;
@@ -41,11 +42,7 @@ export interface StartOptions {
   listen?: boolean;
 }
 
-export async function startAgent(
-  config: AgentConfig,
-  logger: Logger,
-  options: StartOptions = {},
-): Promise<RunningAgent> {
+export async function startAgent(config: AgentConfig, logger: Logger, options: StartOptions = {}): Promise<RunningAgent> {
   const uploadsDir = path.join(config.dataDir, 'uploads');
   fs.mkdirSync(uploadsDir, { recursive: true });
   const { db, hasVectorSearch } = openDatabase(path.join(config.dataDir, 'agent.sqlite'));
@@ -53,11 +50,7 @@ export async function startAgent(
   const tokens = new TokensRepository(db);
   const adminToken = process.env.MEDIAFLEET_ADMIN_TOKEN;
   if (adminToken) {
-    const record = tokens.importToken(adminToken, {
-      scope: 'admin',
-      tenant: process.env.MEDIAFLEET_ADMIN_TENANT || 'default',
-      label: 'MEDIAFLEET_ADMIN_TOKEN',
-    });
+    const record = tokens.importToken(adminToken, { scope: 'admin', tenant: process.env.MEDIAFLEET_ADMIN_TENANT || 'default', label: 'MEDIAFLEET_ADMIN_TOKEN' });
     logger.info({ tokenId: record.id, tenant: record.tenant }, 'admin token from the environment registered');
   }
   const faceIndex = new FaceIndex(new FacesRepository(db, hasVectorSearch), config.personSimilarity);
@@ -66,12 +59,7 @@ export async function startAgent(
   const pool = new WorkerPool({
     size: config.workers,
     workerUrl: options.workerUrl ?? defaultWorkerUrl,
-    init: {
-      agent: { id: config.agentId, version },
-      warmUp: options.warmUp ?? config.warmUp,
-      nice: config.workerNice,
-      thumbnailsRoot: thumbnailsRoot(config.dataDir),
-    },
+    init: { agent: { id: config.agentId, version }, warmUp: options.warmUp ?? config.warmUp, nice: config.workerNice, thumbnailsRoot: thumbnailsRoot(config.dataDir) },
     logger,
   });
   pool.start();
@@ -80,8 +68,7 @@ export async function startAgent(
   // Cluster mode: this agent's jobs go to the shared queue, and its workers take jobs from it (its own and
   // other agents'). Without REDIS_URL the queue runs jobs straight on the pool.
   let url = '';
-  let cluster:
-    { dispatcher: SharedQueueDispatcher; worker?: ClusterWorker; inputTokens: InputTokens } | undefined;
+  let cluster: { dispatcher: SharedQueueDispatcher; worker?: ClusterWorker; inputTokens: InputTokens } | undefined;
   if (config.redisUrl) {
     const inputTokens = InputTokens.open(config.dataDir);
     const dispatcher = new SharedQueueDispatcher(
@@ -109,8 +96,7 @@ export async function startAgent(
             thumbnailsRoot: thumbnailsRoot(config.dataDir),
             leaseMs: config.leaseMs,
             maxAttempts: config.maxAttempts,
-            localInput: (originId, jobId) =>
-              originId === dispatcher.instanceId ? dispatcher.localInputPath(jobId) : undefined,
+            localInput: (originId, jobId) => (originId === dispatcher.instanceId ? dispatcher.dispatchedInput(jobId) : undefined),
           },
           logger,
         );
@@ -128,8 +114,7 @@ export async function startAgent(
   // Model facts change only when models are installed or loaded: ask a worker at most every 30 s.
   let modelsCache: { at: number; models: Promise<InstalledModel[]> } | undefined;
   const describeModels = (): Promise<InstalledModel[]> => {
-    if (!modelsCache || Date.now() - modelsCache.at > 30_000)
-      modelsCache = { at: Date.now(), models: pool.describeModels() };
+    if (!modelsCache || Date.now() - modelsCache.at > 30_000) modelsCache = { at: Date.now(), models: pool.describeModels() };
     return modelsCache.models;
   };
   const services: AgentServices = {
@@ -146,8 +131,7 @@ export async function startAgent(
       ? {
           cluster: {
             inputTokens: cluster.inputTokens,
-            dispatchedInput: (jobId: string) =>
-              cluster.dispatcher.isDispatched(jobId) ? cluster.dispatcher.localInputPath(jobId) : undefined,
+            dispatchedInput: (jobId: string) => cluster.dispatcher.dispatchedInput(jobId),
             status: () => cluster.dispatcher.status(),
           },
         }
@@ -162,10 +146,7 @@ export async function startAgent(
   queue.start();
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
-    logger.info(
-      { url, dataDir: config.dataDir, workers: config.workers, vectorSearch: hasVectorSearch },
-      'agent listening',
-    );
+    logger.info({ url, dataDir: config.dataDir, workers: config.workers, vectorSearch: hasVectorSearch }, 'agent listening');
   }
 
   let closing: Promise<void> | undefined;
