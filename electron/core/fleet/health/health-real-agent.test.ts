@@ -12,6 +12,24 @@ import { openConsoleStore, type ConsoleDb } from '../../store/console-store.js';
 import { AgentsRepository } from '../agents-repository.js';
 import { HealthMonitor } from './health-monitor.js';
 
+/** A console store and vault in a temp dir, and a health monitor polling `agent` with its read token. */
+async function monitorOf(agent: TestAgent, name: string, now?: () => number): Promise<{ dir: string; db: ConsoleDb; monitor: HealthMonitor; agentId: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mf-health-agent-'));
+  const db = openConsoleStore(join(dir, 'c.db'));
+  const vault = FileVault.open({ path: join(dir, 'v.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
+  const agents = new AgentsRepository(db);
+  const agentId = agents.upsert({ serverId: null, name, baseUrl: agent.url }).id;
+  // A read-scoped token is all polling needs.
+  await vault.set(secretNames.agentAdminToken(agentId), agent.tokens.read);
+  const monitor = new HealthMonitor({
+    db,
+    vault,
+    ...(now ? { now } : {}),
+    targets: { agents: () => agents.list(), servers: () => [], connect: () => Promise.reject(new Error('none')) },
+  });
+  return { dir, db, monitor, agentId };
+}
+
 describe('health polling of a real agent', () => {
   let agent: TestAgent;
   let dir: string;
@@ -22,19 +40,7 @@ describe('health polling of a real agent', () => {
 
   beforeAll(async () => {
     agent = await startTestAgent({ workers: 1 }, { workerUrl: sleepWorkerUrl });
-    dir = mkdtempSync(join(tmpdir(), 'mf-health-agent-'));
-    db = openConsoleStore(join(dir, 'c.db'));
-    const vault = FileVault.open({ path: join(dir, 'v.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
-    const agents = new AgentsRepository(db);
-    agentId = agents.upsert({ serverId: null, name: 'real-agent', baseUrl: agent.url }).id;
-    // A read-scoped token is all polling needs.
-    await vault.set(secretNames.agentAdminToken(agentId), agent.tokens.read);
-    monitor = new HealthMonitor({
-      db,
-      vault,
-      now: () => clock,
-      targets: { agents: () => agents.list(), servers: () => [], connect: () => Promise.reject(new Error('none')) },
-    });
+    ({ dir, db, monitor, agentId } = await monitorOf(agent, 'real-agent', () => clock));
   });
 
   afterAll(async () => {
@@ -79,13 +85,7 @@ describe.skipIf(!redisServerPath)('health polling of a cluster agent (skipped: n
   beforeAll(async () => {
     redis = await startRedis();
     agent = await startTestAgent({ workers: 1, redisUrl: redis.url }, { workerUrl: sleepWorkerUrl });
-    dir = mkdtempSync(join(tmpdir(), 'mf-health-cluster-'));
-    db = openConsoleStore(join(dir, 'c.db'));
-    const vault = FileVault.open({ path: join(dir, 'v.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } });
-    const agents = new AgentsRepository(db);
-    const agentId = agents.upsert({ serverId: null, name: 'cluster-agent', baseUrl: agent.url }).id;
-    await vault.set(secretNames.agentAdminToken(agentId), agent.tokens.read);
-    monitor = new HealthMonitor({ db, vault, targets: { agents: () => agents.list(), servers: () => [], connect: () => Promise.reject(new Error('none')) } });
+    ({ dir, db, monitor } = await monitorOf(agent, 'cluster-agent'));
   });
   afterAll(async () => {
     await agent?.close();
