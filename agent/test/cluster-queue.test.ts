@@ -310,6 +310,7 @@ describe.skipIf(!redisServerPath)(
       );
       expect(() => loadConfig({}, { REDIS_URL: 'not a url' })).toThrow(/REDIS_URL/);
       expect(() => loadConfig({}, { MEDIAFLEET_CLUSTER_QUEUE: 'a:b' })).toThrow(/MEDIAFLEET_CLUSTER_QUEUE/);
+    expect(() => loadConfig({}, { MEDIAFLEET_CLUSTER_URL: 'ftp://agent-a' })).toThrow(/MEDIAFLEET_CLUSTER_URL.*http:\/\/ or https:\/\//);
       expect(
         loadConfig({}, { REDIS_URL: 'redis://10.0.0.5:6380/2', MEDIAFLEET_CLUSTER_TAKE_JOBS: 'false' }),
       ).toMatchObject({ redisUrl: 'redis://10.0.0.5:6380/2', clusterTakesJobs: false });
