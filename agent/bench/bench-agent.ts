@@ -12,9 +12,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { imageAnalysisNames, type ResultDocument } from '../src/contracts/result-document.js';
 import { agentVersion, loadConfig } from '../src/config.js';
-import { createTokenWithCli, startAgentProcess } from '../src/bench/agent-process.js';
+import { createTokenWithCli, startAgentProcess } from '../../test-harness/agent/agent-process.js';
 import { describeHardware } from '../src/bench/hardware.js';
-import { runLatencyClients } from '../src/bench/latency-client.js';
+import { runLatencyClients } from './latency-client.js';
 import { listBenchImages } from '../src/bench/queue-bench.js';
 import { percentile, round1 } from '../src/bench/stats.js';
 import { loadAnalyzers } from '../src/jobs/analyzer-port.js';
@@ -55,7 +55,8 @@ function summarise(perAnalysis: Record<string, number[]>): Record<string, { p50_
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-bench-'));
 const token = createTokenWithCli(dataDir, 'submit', 'bench');
 log(`starting the agent with ${workers} worker(s)`);
-const agent = await startAgentProcess({ dataDir, workers, token, env: { MEDIAFLEET_MAX_QUEUE: '10000' } });
+// One token drives thousands of requests a second here: the per-token rate limit would measure itself.
+const agent = await startAgentProcess({ dataDir, workers, token, env: { MEDIAFLEET_MAX_QUEUE: '10000', MEDIAFLEET_MAX_QUEUE_PER_TENANT: '10000', MEDIAFLEET_RATE_LIMIT_PER_MIN: '0' } });
 const auth = { authorization: `Bearer ${token}` };
 
 async function submit(image: string): Promise<string> {

@@ -14,10 +14,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { imageAnalysisNames } from '../src/contracts/result-document.js';
 import { loadConfig } from '../src/config.js';
-import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../src/bench/agent-process.js';
+import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../../test-harness/agent/agent-process.js';
 import { describeHardware } from '../src/bench/hardware.js';
 import { listBenchImages } from '../src/bench/queue-bench.js';
-import { redisServerPath, startRedis } from '../src/bench/redis-process.js';
+import { redisServerPath, startRedis } from '../../test-harness/agent/redis-process.js';
 import { percentile, round1 } from '../src/bench/stats.js';
 
 const { values: args } = parseArgs({
@@ -52,7 +52,7 @@ async function startAgent(
     dataDir,
     workers: 1,
     token,
-    env: { MEDIAFLEET_MAX_QUEUE: '10000', MEDIAFLEET_AGENT_ID: name, ...env },
+    env: { MEDIAFLEET_MAX_QUEUE: '10000', MEDIAFLEET_MAX_QUEUE_PER_TENANT: '10000', MEDIAFLEET_AGENT_ID: name, ...env },
   });
   started.push({ agent, dataDir });
   return { url: agent.url, token };

@@ -19,7 +19,7 @@ import { decodeAudioForSpeech, toPcm16, type DecodedAudio } from '../src/media/a
 import { defaultModelManager, ModelManager } from '../src/models/model-manager.js';
 import { defaultManifestsDir } from '../src/models/model-manifest.js';
 import { normaliseWords, wordErrorRate } from '../src/analyzers/transcribe/word-error-rate.js';
-import { findPocketsphinx, pocketsphinxArgs, pocketsphinxModelArgs, pocketsphinxTuningArgs } from '../src/runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { findPocketsphinx, pocketsphinxArgs, pocketsphinxFirstPassArgs, pocketsphinxModelArgs, pocketsphinxSecondPassArgs } from '../src/runtimes/pocketsphinx/pocketsphinx-cli.js';
 import { PocketsphinxDecoder, toPocketsphinxUtterances } from '../src/runtimes/pocketsphinx/pocketsphinx-library.js';
 
 const { values: args } = parseArgs({
@@ -166,7 +166,7 @@ if (sphinx) {
   }
   asrCli.pocketsphinx = round2(totalAudioSec / best.wall);
   asrPerCore['pocketsphinx_continuous'] = round2(totalAudioSec / Math.max(0.01, best.cpu));
-  pocketsphinxDetail = { runtime: runtime.runtime, ...(runtime.reason ? { why_not_library: runtime.reason } : {}), model_load_s: round2(loadSec), flags: pocketsphinxTuningArgs.join(' ') };
+  pocketsphinxDetail = { runtime: runtime.runtime, ...(runtime.reason ? { why_not_library: runtime.reason } : {}), model_load_s: round2(loadSec), flags: `first pass ${pocketsphinxFirstPassArgs.join(' ')}; second pass ${pocketsphinxSecondPassArgs.join(' ')}` };
   log(
     `pocketsphinx (${runtime.runtime}${runtime.reason ? `: ${runtime.reason}` : ''}): agent ${asr.pocketsphinx}x (${asrPerCore.pocketsphinx}x per CPU second), ` +
       `pocketsphinx_continuous by hand ${asrCli.pocketsphinx}x (${asrPerCore['pocketsphinx_continuous']}x per CPU second) real time; model load ${loadSec.toFixed(2)} s`,

@@ -2,17 +2,20 @@
 // command's output (JSON, a token); logs and library chatter go to stderr. Exit codes: 0 ok, 1 a file or the
 // command failed, 2 usage error.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AnalysisName, type FailedFile, type ResultDocument } from './contracts/result-document.js';
 import { AgentError, toErrorInfo } from './errors.js';
-import { agentVersion, ConfigError, loadConfig } from './config.js';
+import { agentVersion, ConfigError, forgetPairingSecretInEnv, loadConfig, settingsTableMarkdown, useAnalysisSettings } from './config.js';
 import { createLogger } from './logger.js';
 import type { AnalyzeFileOptions } from './jobs/analyzer-port.js';
 import { toSrt, toVtt } from './analyzers/transcribe/subtitles.js';
 import { registerModelCommands } from './models/models-cli.js';
 import { openDatabase } from './store/database.js';
 import { tokenScopes, TokensRepository, type TokenScope } from './store/tokens-repository.js';
+import { AuditRepository } from './store/audit-repository.js';
+import { TokenAdministration, type TokenAdminCaller } from './tenants/token-administration.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -86,10 +89,34 @@ function writeAnalyzeOutput(output: Array<ResultDocument | FailedFile>, format: 
   return ok;
 }
 
+/** MEDIAFLEET_AGENT_VERSION through the validated config; a bad unrelated setting must not break `--version`. */
+function configuredVersion(): string | undefined {
+  try {
+    return loadConfig().agentVersion;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CLI runs on the agent's machine with access to its data directory: that is the operator. */
+function operatorOnThisMachine(): TokenAdminCaller {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+  }
+  return { kind: 'operator', via: `cli:${user}` };
+}
+
+function tokenAdministration(db: ConstructorParameters<typeof TokensRepository>[0]): TokenAdministration {
+  return new TokenAdministration(new TokensRepository(db), new AuditRepository(db));
+}
+
 export function buildProgram(): Command {
   const program = new Command('mediafleet-agent')
     .description('Mediafleet agent: analyse images with local models, serve the HTTP API')
-    .version(agentVersion())
+    .version(agentVersion(configuredVersion()))
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
@@ -104,9 +131,10 @@ export function buildProgram(): Command {
     .option('--include-embeddings', 'keep face embedding vectors in the output')
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
       routeConsoleToStderr();
+      const config = loadConfig();
+      useAnalysisSettings(config);
       const { loadAnalyzers } = await import('./jobs/analyzer-port.js');
       const analyzers = await loadAnalyzers();
-      const config = loadConfig();
       const output: Array<ResultDocument | FailedFile> = [];
       try {
         for (const file of files) {
@@ -117,7 +145,7 @@ export function buildProgram(): Command {
               ocrLang: opts.ocrLang,
               asrEngine: opts.asrEngine,
               includeEmbeddings: opts.includeEmbeddings === true,
-              agent: { id: config.agentId, version: agentVersion() },
+              agent: { id: config.agentId, version: agentVersion(config.agentVersion) },
             };
             const result = await analyzers.analyzeFile(path.resolve(file), options);
             output.push({ ...result, file, faces: opts.includeEmbeddings ? result.faces : result.faces?.map(({ embedding: _e, ...face }) => face) });
@@ -145,6 +173,7 @@ export function buildProgram(): Command {
     .action(async (opts: { host?: string; port?: number; data?: string; workers?: number }) => {
       routeConsoleToStderr();
       const config = loadConfig({ host: opts.host, port: opts.port, dataDir: opts.data, workers: opts.workers });
+      forgetPairingSecretInEnv();
       const logger = createLogger(config.logLevel);
       const { serve } = await import('./http/server.js');
       await serve(config, logger);
@@ -153,11 +182,22 @@ export function buildProgram(): Command {
   // models list|pull|verify|remove belong to the model manager (models/models-cli.ts).
   registerModelCommands(program);
 
+  program
+    .command('settings')
+    .description("Print the agent's settings (MEDIAFLEET_* variables) as a markdown table: default and meaning")
+    .action(() => {
+      process.stdout.write(settingsTableMarkdown() + '\n');
+    });
+
   const token = program.command('token').description('Manage API tokens');
   token
     .command('create')
     .description('Create a token and print it alone on stdout (it is shown only once)')
-    .addOption(new Option('--scope <scope>', 'admin | submit | read').choices(tokenScopes).makeOptionMandatory())
+    .addOption(
+      new Option('--scope <scope>', "all-tenants (manages every tenant: the console's own token) | admin (its tenant) | submit | read")
+        .choices(tokenScopes)
+        .makeOptionMandatory(),
+    )
     .requiredOption('--tenant <name>', 'the tenant the token belongs to')
     .option('--label <text>', 'a note to recognise the token by')
     .option('--data <dir>', 'data directory (env MEDIAFLEET_DATA, default ./.data/agent)')
@@ -166,7 +206,7 @@ export function buildProgram(): Command {
       const config = loadConfig({ dataDir: opts.data });
       const { db } = openDatabase(path.join(config.dataDir, 'agent.sqlite'));
       try {
-        const { token: secret } = new TokensRepository(db).create({ scope: opts.scope, tenant: opts.tenant.trim(), label: opts.label });
+        const { token: secret } = tokenAdministration(db).create(operatorOnThisMachine(), { scope: opts.scope, tenant: opts.tenant.trim(), label: opts.label });
         process.stdout.write(secret + '\n');
       } finally {
         db.close();
@@ -193,7 +233,7 @@ export function buildProgram(): Command {
       const config = loadConfig({ dataDir: opts.data });
       const { db } = openDatabase(path.join(config.dataDir, 'agent.sqlite'));
       try {
-        if (!new TokensRepository(db).revoke(id)) throw new AgentError('NOT_FOUND', `no live token ${id}`);
+        if (!tokenAdministration(db).revoke(operatorOnThisMachine(), id).changed) throw new AgentError('NOT_FOUND', `no live token ${id}`);
       } finally {
         db.close();
       }

@@ -1,28 +1,9 @@
 // Errors with a stable `code`: the CLI, the HTTP API, the console and the tests all rely on these codes,
 // so never rename one; add a new code instead.
 
-export const errorCodes = {
-  EMPTY_FILE: 'the file is empty',
-  UNSUPPORTED_MEDIA: 'the content is not an image, video or audio format the agent reads',
-  CORRUPT_MEDIA: 'the file is truncated or damaged and cannot be decoded',
-  PIXEL_LIMIT: 'the image declares more pixels than the agent will decode',
-  DURATION_LIMIT: 'the media is longer than the configured maximum duration',
-  FILE_TOO_LARGE: 'the upload is larger than the configured limit',
-  FILE_NOT_FOUND: 'no such file',
-  MODEL_MISSING: 'a model the analysis needs is not installed',
-  MODEL_CHECKSUM_MISMATCH: 'a downloaded model file does not match the sha256 in its manifest',
-  MODEL_DOWNLOAD_FAILED: 'a model file could not be downloaded',
-  MODEL_PULL_RUNNING: 'a pull of this model is already running',
-  BAD_REQUEST: 'the request is malformed',
-  TIMEOUT: 'the job ran longer than its time limit',
-  CANCELED: 'the job was canceled',
-  QUEUE_FULL: 'the queue is full; retry later',
-  UNAUTHORIZED: 'missing or unknown token',
-  FORBIDDEN: 'the token does not allow this',
-  NOT_FOUND: 'no such resource',
-  INTERNAL: 'internal error',
-} as const;
-export type ErrorCode = keyof typeof errorCodes;
+import { errorCodes, type ErrorCode } from './contracts/error-codes.js';
+
+export { errorCodes, type ErrorCode };
 
 export class AgentError extends Error {
   constructor(
@@ -39,9 +20,16 @@ export class AgentError extends Error {
   }
 }
 
+/** A write that failed because the disk (or the database file's filesystem) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT';
+}
+
 /** Any thrown value as `{ code, message }`; unknown errors become INTERNAL without leaking internals. */
 export function toErrorInfo(err: unknown): { code: ErrorCode; message: string } {
   if (err instanceof AgentError) return err.toJSON();
+  if (isDiskFull(err)) return { code: 'DISK_FULL', message: errorCodes.DISK_FULL };
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message };
 }

@@ -3,6 +3,7 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level = process.env.MEDIAFLEET_LOG_LEVEL ?? 'info'): Logger {
+/** `level` is config.logLevel (MEDIAFLEET_LOG_LEVEL). */
+export function createLogger(level = 'info'): Logger {
   return pino({ level, base: { service: 'mediafleet-agent' } }, pino.destination({ fd: 2, sync: true }));
 }

@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir } from './support/fixtures.js';
-import { missingAnalyses } from './support/installed-analyses.js';
-import { api, mediaForm, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
+import { fixturesDir } from '../../test-harness/shared-folder.js';
+import { missingAnalyses } from '../../test-harness/agent/installed-analyses.js';
+import { api, mediaForm, startTestAgent, waitForStatus, type TestAgent } from '../../test-harness/agent/test-agent.js';
 
 const video = path.join(fixturesDir, 'video/Megamind.avi');
 const image = path.join(fixturesDir, 'images/astronaut.png');

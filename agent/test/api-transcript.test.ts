@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir } from './support/fixtures.js';
-import { api, mediaForm, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
+import { fixturesDir } from '../../test-harness/shared-folder.js';
+import { api, mediaForm, startTestAgent, waitForStatus, type TestAgent } from '../../test-harness/agent/test-agent.js';
 
 const wav = path.join(fixturesDir, 'audio/cards-001.wav');
 const pocketsphinx = spawnSync('sh', ['-c', 'command -v pocketsphinx_continuous || command -v pocketsphinx']).status === 0;

@@ -1,112 +1,208 @@
-// Authorization matrix over the real HTTP API: every route × {no token, bad token, revoked, read, submit,
-// admin}, and every id-taking route with another tenant's ids. Uses the trivial test worker: jobs here only
-// need to exist; whether they analyse anything is beside the point.
+// Authorization over the real HTTP API, generated from the agent's own route table: every route × {no token,
+// malformed, unknown, revoked, read, submit, admin, all-tenants} × {tenant acme, tenant globex}. A route that is
+// added without a case here fails the first test, so none can be forgotten. Uses the trivial test worker: jobs
+// here only need to exist; whether they analyse anything is beside the point.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from './support/test-agent.js';
+import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from '../../test-harness/agent/test-agent.js';
 
-type Scope = 'read' | 'submit' | 'admin';
-interface RouteCase {
-  method: string;
+type Scope = 'read' | 'submit' | 'admin' | 'all-tenants';
+const rank: Record<Scope, number> = { read: 0, submit: 1, admin: 2, 'all-tenants': 3 };
+
+interface Request {
   path: string;
-  needs: Scope;
-  body?: () => FormData | object;
+  body?: FormData | object;
+  headers?: Record<string, string>;
 }
 
-describe('authorization', () => {
+interface RouteCase {
+  /** Builds the request on tenant acme's objects; called for every call, so a destructive route gets a fresh object. */
+  request: () => Promise<Request> | Request;
+  /** The route names one object of a tenant (a job, a face, a token): another tenant's token gets 404 for it. */
+  tenantObject?: boolean;
+}
+
+const unknownId = '00000000-0000-0000-0000-000000000000';
+
+describe('authorization matrix', () => {
   let t: TestAgent;
-  let acmeJob: string;
   let revoked: string;
+
+  const finishedJob = async (content = 'quick'): Promise<string> => {
+    const id = (await api(t.url, t.tokens.submit, 'POST', '/v1/jobs', mediaForm(content))).body.id as string;
+    await waitForStatus(t.url, t.tokens.submit, id, ['succeeded']);
+    return id;
+  };
+  const acmeToken = async (): Promise<string> => (await api(t.url, t.tokens.admin, 'POST', '/v1/tokens', { scope: 'read', tenant: 'acme' })).body.record.id;
+
+  const cases: Record<string, RouteCase> = {
+    'GET /v1/health': { request: () => ({ path: '/v1/health' }) },
+    'GET /v1/info': { request: () => ({ path: '/v1/info' }) },
+    'GET /metrics': { request: () => ({ path: '/metrics' }) },
+    'GET /v1/models': { request: () => ({ path: '/v1/models' }) },
+    'POST /v1/models/:id/pull': { request: () => ({ path: '/v1/models/no-such-model/pull' }) },
+    'GET /v1/models/:id/pull': { request: () => ({ path: '/v1/models/no-such-model/pull' }) },
+    'DELETE /v1/models/:id/pull': { request: () => ({ path: '/v1/models/no-such-model/pull' }) },
+    'GET /v1/models/:id/pull/events': { request: () => ({ path: '/v1/models/no-such-model/pull/events' }) },
+    'POST /v1/models/verify': { request: () => ({ path: '/v1/models/verify', body: { ids: ['no-such-model'] } }) },
+    'DELETE /v1/models/:id': { request: () => ({ path: '/v1/models/no-such-model' }) },
+    'POST /v1/bench': { request: () => ({ path: '/v1/bench', body: { rounds: 1, analyses: ['nsfw'] } }) },
+    'POST /v1/jobs': { request: () => ({ path: '/v1/jobs', body: mediaForm('quick') }) },
+    'GET /v1/jobs': { request: () => ({ path: '/v1/jobs' }) },
+    'POST /v1/analyze': { request: () => ({ path: '/v1/analyze', body: mediaForm('quick') }) },
+    'GET /v1/jobs/:id': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}` }) },
+    'DELETE /v1/jobs/:id': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}` }) },
+    'GET /v1/jobs/:id/events': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}/events` }) },
+    // A finished job without a transcript or keyframes: the owner gets a 404 that says so, another tenant "no job".
+    'GET /v1/jobs/:id/transcript.srt': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}/transcript.srt` }) },
+    'GET /v1/jobs/:id/transcript.vtt': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}/transcript.vtt` }) },
+    'GET /v1/jobs/:id/keyframes/:n.jpg': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}/keyframes/0.jpg` }) },
+    'GET /v1/faces/:id/similar': { tenantObject: true, request: () => ({ path: `/v1/faces/${unknownId}/similar` }) },
+    'GET /v1/faces/:id/crop.jpg': { tenantObject: true, request: () => ({ path: `/v1/faces/${unknownId}/crop.jpg` }) },
+    'POST /v1/persons/:id/merge': { tenantObject: true, request: () => ({ path: `/v1/persons/${unknownId}/merge`, body: { personId: '00000000-0000-0000-0000-000000000001' } }) },
+    'GET /v1/persons': { request: () => ({ path: '/v1/persons' }) },
+    'GET /v1/persons/:id': { tenantObject: true, request: () => ({ path: `/v1/persons/${unknownId}` }) },
+    'PATCH /v1/persons/:id': { tenantObject: true, request: () => ({ path: `/v1/persons/${unknownId}`, body: { name: 'x' } }) },
+    'GET /v1/speakers/:id/similar': { tenantObject: true, request: () => ({ path: `/v1/speakers/${unknownId}/similar` }) },
+    'POST /v1/tokens': { request: () => ({ path: '/v1/tokens', body: { scope: 'read', tenant: 'acme' } }) },
+    'GET /v1/tokens': { request: () => ({ path: '/v1/tokens' }) },
+    'DELETE /v1/tokens/:id': { tenantObject: true, request: async () => ({ path: `/v1/tokens/${await acmeToken()}` }) },
+    'GET /v1/audit': { request: () => ({ path: '/v1/audit' }) },
+    'POST /v1/webhooks/secret': { request: () => ({ path: '/v1/webhooks/secret' }) },
+    'GET /v1/jobs/:id/webhooks': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}/webhooks` }) },
+    'POST /v1/jobs/:id/erase': { tenantObject: true, request: async () => ({ path: `/v1/jobs/${await finishedJob()}/erase` }) },
+    // The caller's own tenant (acme): another tenant's is 403, tested with the tokens below.
+    'POST /v1/tenants/:tenant/erase': { request: () => ({ path: '/v1/tenants/acme/erase', body: { tokens: false } }) },
+  };
+  const publicRoutes = new Set(['GET /v1/openapi.json']);
+
   beforeAll(async () => {
     t = await startTestAgent({ workers: 1 }, { workerUrl: sleepWorkerUrl });
-    acmeJob = (await api(t.url, t.tokens.submit, 'POST', '/v1/jobs', mediaForm('quick'))).body.id;
-    await waitForStatus(t.url, t.tokens.submit, acmeJob, ['succeeded']);
     const created = await api(t.url, t.tokens.admin, 'POST', '/v1/tokens', { scope: 'admin', tenant: 'acme' });
     revoked = created.body.token;
     expect((await api(t.url, t.tokens.admin, 'DELETE', `/v1/tokens/${created.body.record.id}`)).body.revokedAt).not.toBeNull();
   });
   afterAll(async () => t?.close());
 
-  const routes = (): RouteCase[] => [
-    { method: 'GET', path: '/v1/health', needs: 'read' },
-    { method: 'GET', path: '/v1/info', needs: 'read' },
-    { method: 'GET', path: '/v1/models', needs: 'read' },
-    { method: 'GET', path: '/metrics', needs: 'read' },
-    { method: 'GET', path: '/v1/jobs', needs: 'submit' },
-    { method: 'GET', path: `/v1/jobs/${acmeJob}`, needs: 'submit' },
-    { method: 'POST', path: '/v1/jobs', needs: 'submit', body: () => mediaForm('quick') },
-    { method: 'POST', path: '/v1/analyze', needs: 'submit', body: () => mediaForm('quick') },
-    { method: 'GET', path: '/v1/persons', needs: 'submit' },
-    { method: 'GET', path: '/v1/tokens', needs: 'admin' },
-    { method: 'POST', path: '/v1/tokens', needs: 'admin', body: () => ({ scope: 'read', tenant: 'acme' }) },
-  ];
+  const table = () => t.agent.app.routeTable.map((r) => ({ ...r, key: `${r.method} ${r.url}` }));
+  const call = async (key: string, token: string | undefined) => {
+    const method = key.split(' ')[0];
+    const request = await cases[key].request();
+    return api(t.url, token, method, request.path, request.body, request.headers);
+  };
 
-  const rank: Record<Scope, number> = { read: 0, submit: 1, admin: 2 };
+  it('has a case for every route the agent serves, and every route names its scope', () => {
+    const routes = table();
+    const missing = routes.filter((r) => !cases[r.key] && !publicRoutes.has(r.key)).map((r) => r.key);
+    expect(missing, 'routes without a case in this test: add one').toEqual([]);
+    const stale = Object.keys(cases).filter((key) => !routes.some((r) => r.key === key));
+    expect(stale, 'cases for routes the agent no longer serves').toEqual([]);
+    expect(routes.filter((r) => r.scope === undefined).map((r) => r.key)).toEqual([]);
+    expect(routes.filter((r) => r.scope === 'public').map((r) => r.key).sort()).toEqual([...publicRoutes].sort());
+  });
 
   it('refuses a missing, malformed, unknown or revoked token with 401 on every route', async () => {
-    for (const route of routes()) {
+    for (const { key } of table().filter((r) => cases[r.key])) {
       for (const token of [undefined, 'nonsense', 'mf_aaaaaaaaaaaa_' + 'A'.repeat(43), revoked]) {
-        const res = await api(t.url, token, route.method, route.path, route.body?.());
-        expect({ route: route.path, status: res.status, code: res.body.error?.code }).toEqual({ route: route.path, status: 401, code: 'UNAUTHORIZED' });
+        const res = await call(key, token);
+        expect({ key, token, status: res.status, code: res.body.error?.code }).toEqual({ key, token, status: 401, code: 'UNAUTHORIZED' });
       }
     }
   });
 
-  it('gives each scope exactly its routes: lower scopes get 403, allowed ones succeed', async () => {
-    for (const route of routes()) {
-      for (const scope of ['read', 'submit', 'admin'] as const) {
-        const res = await api(t.url, t.tokens[scope], route.method, route.path, route.body?.());
-        const allowed = rank[scope] >= rank[route.needs];
-        const outcome = { route: `${route.method} ${route.path}`, scope, allowed: res.status < 400 };
-        expect(outcome).toEqual({ ...outcome, allowed });
-        if (!allowed) expect(res.body.error.code).toBe('FORBIDDEN');
+  it('gives each scope exactly its routes: lower scopes get 403 FORBIDDEN, the others an answer that is not a refusal', async () => {
+    for (const { key, scope: needed } of table().filter((r) => cases[r.key])) {
+      for (const scope of ['read', 'submit', 'admin', 'all-tenants'] as const) {
+        const token = { read: t.tokens.read, submit: t.tokens.submit, admin: t.tokens.admin, 'all-tenants': t.tokens.allTenants }[scope];
+        const res = await call(key, token);
+        const allowed = rank[scope] >= rank[needed as Scope];
+        const outcome = { key, scope, status: res.status, code: res.body.error?.code };
+        if (allowed) {
+          expect(outcome.status, JSON.stringify(outcome)).not.toBe(401);
+          expect(outcome.status, JSON.stringify(outcome)).not.toBe(403);
+          expect(outcome.status, JSON.stringify(outcome)).toBeLessThan(500);
+        } else {
+          expect(outcome).toEqual({ key, scope, status: 403, code: 'FORBIDDEN' });
+        }
       }
     }
   });
 
-  it("answers 404 for another tenant's job on every job route, and lists only the tenant's own jobs", async () => {
-    const other = t.tokens.otherTenant;
-    for (const [method, path] of [
-      ['GET', `/v1/jobs/${acmeJob}`],
-      ['DELETE', `/v1/jobs/${acmeJob}`],
-      ['GET', `/v1/jobs/${acmeJob}/events`],
-    ] as const) {
-      const res = await api(t.url, other, method, path);
-      expect({ path, method, status: res.status, code: res.body.error?.code }).toEqual({ path, method, status: 404, code: 'NOT_FOUND' });
+  it("answers 404 for another tenant's object on every route that names one, and leaves it untouched", async () => {
+    for (const { key, scope: needed } of table().filter((r) => cases[r.key]?.tenantObject)) {
+      const token = rank[needed as Scope] <= rank.submit ? t.tokens.otherTenant : t.tokens.otherAdmin;
+      const res = await call(key, token);
+      expect({ key, status: res.status, code: res.body.error?.code }).toEqual({ key, status: 404, code: 'NOT_FOUND' });
     }
-    const list = await api(t.url, other, 'GET', '/v1/jobs');
-    expect(list.body.jobs.map((j: { id: string }) => j.id)).not.toContain(acmeJob);
-    // And the job is untouched by the attempt to cancel it.
-    expect((await api(t.url, t.tokens.submit, 'GET', `/v1/jobs/${acmeJob}`)).body.status).toBe('succeeded');
+    const job = await finishedJob();
+    await api(t.url, t.tokens.otherTenant, 'DELETE', `/v1/jobs/${job}`);
+    expect((await api(t.url, t.tokens.submit, 'GET', `/v1/jobs/${job}`)).body.status).toBe('succeeded');
+    expect((await api(t.url, t.tokens.otherTenant, 'GET', '/v1/jobs?limit=200')).body.jobs.map((j: { id: string }) => j.id)).not.toContain(job);
   });
 
-  it("answers 404 for unknown or another tenant's faces and persons", async () => {
-    for (const [method, path, body] of [
-      ['GET', '/v1/faces/00000000-0000-0000-0000-000000000000/similar', undefined],
-      ['GET', '/v1/persons/00000000-0000-0000-0000-000000000000', undefined],
-      ['PATCH', '/v1/persons/00000000-0000-0000-0000-000000000000', { name: 'x' }],
-    ] as const) {
-      const res = await api(t.url, t.tokens.otherTenant, method, path, body);
-      expect(res.status).toBe(404);
-      expect(res.body.error.code).toBe('NOT_FOUND');
-    }
+  describe("tokens: a tenant's admin manages its own tenant only", () => {
+    it("cannot make a token for another tenant, nor an all-tenants token; an all-tenants token can make one for any tenant", async () => {
+      const other = await api(t.url, t.tokens.admin, 'POST', '/v1/tokens', { scope: 'submit', tenant: 'globex' });
+      expect(other.status).toBe(403);
+      expect(other.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('acme') });
+      const elevated = await api(t.url, t.tokens.admin, 'POST', '/v1/tokens', { scope: 'all-tenants', tenant: 'acme' });
+      expect(elevated.status).toBe(400);
+      expect((await api(t.url, t.tokens.allTenants, 'POST', '/v1/tokens', { scope: 'all-tenants', tenant: 'acme' })).status).toBe(400);
+      const byConsole = await api(t.url, t.tokens.allTenants, 'POST', '/v1/tokens', { scope: 'submit', tenant: 'globex' });
+      expect(byConsole.status).toBe(201);
+      expect(byConsole.body.record).toMatchObject({ scope: 'submit', tenant: 'globex' });
+      // The new token reads globex's jobs, not acme's.
+      expect((await api(t.url, byConsole.body.token, 'GET', `/v1/jobs/${await finishedJob()}`)).status).toBe(404);
+    });
+
+    it("lists only its own tenant's tokens, never an all-tenants token; an all-tenants token lists every tenant's", async () => {
+      const acmeList = (await api(t.url, t.tokens.admin, 'GET', '/v1/tokens')).body.tokens as Array<{ tenant: string; scope: string }>;
+      expect(acmeList.length).toBeGreaterThan(0);
+      expect(new Set(acmeList.map((x) => x.tenant))).toEqual(new Set(['acme']));
+      expect(acmeList.some((x) => x.scope === 'all-tenants')).toBe(false);
+      const globexList = (await api(t.url, t.tokens.otherAdmin, 'GET', '/v1/tokens')).body.tokens as Array<{ tenant: string }>;
+      expect(new Set(globexList.map((x) => x.tenant))).toEqual(new Set(['globex']));
+      const all = (await api(t.url, t.tokens.allTenants, 'GET', '/v1/tokens')).body.tokens as Array<{ tenant: string; scope: string }>;
+      expect(new Set(all.map((x) => x.tenant))).toEqual(new Set(['acme', 'globex']));
+      expect(all.some((x) => x.scope === 'all-tenants')).toBe(true);
+    });
+
+    it("cannot erase another tenant; an all-tenants token can", async () => {
+      const refused = await api(t.url, t.tokens.otherAdmin, 'POST', '/v1/tenants/acme/erase');
+      expect({ status: refused.status, code: refused.body.error?.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+      expect((await api(t.url, t.tokens.allTenants, 'POST', '/v1/tenants/globex/erase')).status).toBe(200);
+    });
+
+    it("cannot revoke another tenant's token or the all-tenants token; the audit log says who did what", async () => {
+      const acme = await acmeToken();
+      expect((await api(t.url, t.tokens.otherAdmin, 'DELETE', `/v1/tokens/${acme}`)).status).toBe(404);
+      const allTenantsId = /^mf_([a-z0-9]{12})_/.exec(t.tokens.allTenants)![1];
+      expect((await api(t.url, t.tokens.admin, 'DELETE', `/v1/tokens/${allTenantsId}`)).status).toBe(404);
+      expect((await api(t.url, t.tokens.allTenants, 'GET', '/v1/health')).status).toBe(200);
+      const revokedByConsole = await api(t.url, t.tokens.allTenants, 'DELETE', `/v1/tokens/${acme}`);
+      expect(revokedByConsole.body.revokedAt).not.toBeNull();
+
+      const adminId = /^mf_([a-z0-9]{12})_/.exec(t.tokens.admin)![1];
+      const acmeAudit = (await api(t.url, t.tokens.admin, 'GET', '/v1/audit?limit=500')).body.entries as Array<Record<string, unknown>>;
+      expect(acmeAudit.every((e) => e.tenant === 'acme')).toBe(true);
+      expect(acmeAudit).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ action: 'token.created', actor: `token:${adminId}`, actorTenant: 'acme', target: acme }),
+          expect.objectContaining({ action: 'token.revoked', actor: `token:${allTenantsId}`, target: acme }),
+        ]),
+      );
+      const globexAudit = (await api(t.url, t.tokens.otherAdmin, 'GET', '/v1/audit')).body.entries as Array<Record<string, unknown>>;
+      expect(globexAudit.every((e) => e.tenant === 'globex')).toBe(true);
+      expect(globexAudit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'token.created', actor: `token:${allTenantsId}` })]));
+    });
   });
 
-  it('serves the OpenAPI document without a token, listing the fixed routes', async () => {
+  it('serves the OpenAPI document without a token', async () => {
     const res = await api(t.url, undefined, 'GET', '/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toMatch(/^3\./);
-    for (const p of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/analyze', '/v1/faces/{id}/similar', '/v1/health', '/v1/info', '/v1/bench'])
-      expect(Object.keys(res.body.paths)).toContain(p);
-    expect(res.body.paths['/v1/jobs/{id}'].get.responses['200'].content['application/json'].schema.properties.status.enum).toEqual([
-      'queued',
-      'running',
-      'succeeded',
-      'failed',
-      'canceled',
-    ]);
   });
 
-  it('hides 5xx internals and keeps the { error: { code, message } } shape for unknown routes', async () => {
+  it('keeps the { error: { code, message } } shape for unknown routes', async () => {
     const res = await api(t.url, t.tokens.admin, 'GET', '/v1/nope');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixturesDir } from './support/fixtures.js';
+import { fixturesDir } from '../../test-harness/shared-folder.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-cli-transcript-'));

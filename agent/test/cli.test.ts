@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/database.js';
 import { TokensRepository } from '../src/store/tokens-repository.js';
+import { AuditRepository } from '../src/store/audit-repository.js';
 import { badFileCodes } from './bad-file-codes.js';
-import { missingAnalyses } from './support/installed-analyses.js';
-import { fixturesDir } from './support/fixtures.js';
+import { missingAnalyses } from '../../test-harness/agent/installed-analyses.js';
+import { fixturesDir } from '../../test-harness/shared-folder.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const fixtures = fixturesDir;
@@ -55,6 +56,26 @@ describe('CLI', () => {
       expect(record).toMatchObject({ scope: 'submit', tenant: 'acme' });
       const raw = db.prepare('SELECT secret_sha256 FROM tokens').all() as Array<{ secret_sha256: Buffer }>;
       expect(raw.some((r) => r.secret_sha256.toString('utf8').includes(token.split('_')[2]))).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("only the operator's CLI makes an all-tenants token, and the audit log names the operator for it and for a revoke", () => {
+    const out = run('token', 'create', '--scope', 'all-tenants', '--tenant', 'console', '--label', 'console', '--data', dataDir);
+    expect(out.status).toBe(0);
+    const token = out.stdout.trim();
+    const id = token.split('_')[1];
+    expect(run('token', 'revoke', id, '--data', dataDir).status).toBe(0);
+    expect(run('token', 'revoke', id, '--data', dataDir).status).toBe(1);
+    const { db } = openDatabase(path.join(dataDir, 'agent.sqlite'));
+    try {
+      expect(new TokensRepository(db).get(id)).toMatchObject({ scope: 'all-tenants', tenant: 'console' });
+      const audit = new AuditRepository(db).list({ limit: 10 }).filter((e) => e.target === id);
+      expect(audit.map((e) => [e.action, e.actor.startsWith('operator:cli:'), e.tenant])).toEqual([
+        ['token.revoked', true, 'console'],
+        ['token.created', true, 'console'],
+      ]);
     } finally {
       db.close();
     }

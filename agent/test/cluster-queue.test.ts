@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputTokens } from '../src/cluster/input-tokens.js';
 import { clusterKeyPrefix } from '../src/cluster/shared-queue.js';
 import { loadConfig } from '../src/config.js';
-import { redisServerPath, startRedis, type TestRedis } from '../src/bench/redis-process.js';
+import { redisServerPath, startRedis, type TestRedis } from '../../test-harness/agent/redis-process.js';
 import {
   api,
   leftoverUploads,
@@ -21,7 +21,7 @@ import {
   startTestAgent,
   waitForStatus,
   type TestAgent,
-} from './support/test-agent.js';
+} from '../../test-harness/agent/test-agent.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a job status body, read field by field
 async function waitForStage(t: TestAgent, id: string, stage: string, timeoutMs = 10_000): Promise<any> {
@@ -59,9 +59,10 @@ describe.skipIf(!redisServerPath)(
     beforeAll(async () => {
       redis = await startRedis();
       const cluster = { redisUrl: redis.url, clusterQueue: queueName, leaseMs: 3000 };
-      // A has at most 4 jobs in the cluster and refuses work when 4 wait there (maxQueueDepth).
+      // A has at most 4 jobs in the cluster and refuses work when 4 wait there (maxQueueDepth). One tenant may use
+      // all of it here: per-tenant shares are tested in fairness.test.ts.
       a = await startTestAgent(
-        { ...cluster, agentId: 'agent-a', maxQueueDepth: 4, workers: 1 },
+        { ...cluster, agentId: 'agent-a', maxQueueDepth: 4, maxQueuePerTenant: 100, workers: 1 },
         { workerUrl: sleepWorkerUrl },
       );
       b = await startTestAgent({ ...cluster, agentId: 'agent-b', workers: 1 }, { workerUrl: sleepWorkerUrl });

@@ -9,10 +9,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../src/bench/agent-process.js';
-import { fixturesDir } from './support/fixtures.js';
-import { missingAnalyses } from './support/installed-analyses.js';
-import { redisServerPath, startRedis, type TestRedis } from '../src/bench/redis-process.js';
+import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../../test-harness/agent/agent-process.js';
+import { fixturesDir } from '../../test-harness/shared-folder.js';
+import { missingAnalyses } from '../../test-harness/agent/installed-analyses.js';
+import { redisServerPath, startRedis, type TestRedis } from '../../test-harness/agent/redis-process.js';
 import {
   api,
   leftoverUploads,
@@ -20,7 +20,7 @@ import {
   startTestAgent,
   waitForStatus,
   type TestAgent,
-} from './support/test-agent.js';
+} from '../../test-harness/agent/test-agent.js';
 
 const missing = await missingAnalyses(['faces', 'ocr', 'nsfw']);
 const skipReason = !redisServerPath

@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../src/bench/agent-process.js';
-import { missingAnalyses } from './support/installed-analyses.js';
-import { api, leftoverUploads, mediaForm, waitForStatus } from './support/test-agent.js';
-import { fixturesDir } from './support/fixtures.js';
+import { createTokenWithCli, startAgentProcess, type AgentProcess } from '../../test-harness/agent/agent-process.js';
+import { missingAnalyses } from '../../test-harness/agent/installed-analyses.js';
+import { api, leftoverUploads, mediaForm, waitForStatus } from '../../test-harness/agent/test-agent.js';
+import { fixturesDir } from '../../test-harness/shared-folder.js';
 
 const missing = await missingAnalyses(['faces', 'ocr']);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediafleet-crash-test-'));

@@ -13,8 +13,9 @@ import { ResultDocument, type Face } from '../contracts/result-document.js';
 import { sha256OfFile } from '../media/sniff-media.js';
 import { analyzeFile, describeInstalledModels, shutdownAnalyzers, warmUpModels } from './analyze-file.js';
 import { cosineSimilarity as cosine } from './faces/cosine-similarity.js';
+import { fixturesDir } from '../../../test-harness/shared-folder.js';
 
-const fixtures = '/work/shared/fixtures';
+const fixtures = fixturesDir;
 const agent = { id: 'test-agent', version: '0.0.0-test' };
 const imageNames = ['messi5.jpg', 'basketball1.png', 'astronaut.png', 'page.png', 'imageTextN.png', 'starry_night.jpg', 'chelsea.png', 'coffee.png'];
 type Expected = Record<string, Record<string, unknown>>;

@@ -66,8 +66,7 @@ export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promi
   const sniffed = await sniffMedia(path);
 
   if (sniffed.kind !== 'image') {
-    // Audio and video: `./av/analyze-av.ts` (the audio/video layer) exports `analyzeAudioVideo(path, sniffed, opts)`.
-    // Imported on demand so image jobs never load ffmpeg or sherpa; if it is absent, UNSUPPORTED_MEDIA.
+    // Audio and video: the audio/video layer (./av/analyze-av.ts).
     const av = await loadAudioVideoAnalyzer();
     return av(path, sniffed, opts);
   }
@@ -122,30 +121,9 @@ export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promi
   return doc;
 }
 
-type AnalyzeAudioVideo = (
-  path: string,
-  sniffed: Awaited<ReturnType<typeof sniffMedia>>,
-  opts: AnalyzeFileOptions,
-) => Promise<ResultDocument>;
-
-// A variable specifier: the image side builds and runs without the audio/video layer installed.
-const audioVideoModule = './av/analyze-av.js';
-
-async function loadAudioVideoAnalyzer(): Promise<AnalyzeAudioVideo> {
-  let mod: { analyzeAudioVideo?: AnalyzeAudioVideo };
-  try {
-    mod = (await import(audioVideoModule)) as { analyzeAudioVideo?: AnalyzeAudioVideo };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new AgentError('UNSUPPORTED_MEDIA', 'audio/video analysis is not installed');
-    }
-    throw err;
-  }
-  if (typeof mod.analyzeAudioVideo !== 'function') {
-    throw new AgentError('UNSUPPORTED_MEDIA', 'audio/video analysis is not installed');
-  }
-  return mod.analyzeAudioVideo;
+/** The audio/video layer, imported on first use so that image jobs never load ffmpeg or sherpa-onnx. */
+async function loadAudioVideoAnalyzer(): Promise<typeof import('./av/analyze-av.js').analyzeAudioVideo> {
+  return (await import('./av/analyze-av.js')).analyzeAudioVideo;
 }
 
 /** Preloads the models of the given analyses (default: all image analyses); a worker calls this at start. */

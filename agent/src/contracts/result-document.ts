@@ -110,7 +110,12 @@ export const VideoSummary = z.object({
   maxPersons: z.number().int(),
   maxPersonsAt: z.number().optional(),
   persons: z.array(z.object({ id: z.string(), firstSeen: z.number(), lastSeen: z.number(), faces: z.number().int() })),
+  /** Each text read on the keyframes, once, as first seen (confident, readable size, mostly letters or digits). */
   textSeen: z.array(z.string()),
+  /** The same texts with when: first and last keyframe time (seconds) and on how many keyframes. Added in 0.2. */
+  textAppearances: z
+    .array(z.object({ text: z.string(), firstSeen: z.number(), lastSeen: z.number(), keyframes: z.number().int() }))
+    .optional(),
 });
 
 export const ErrorInfo = z.object({ code: z.string(), message: z.string() });

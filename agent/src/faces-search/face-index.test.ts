@@ -5,6 +5,7 @@ import type { ResultDocument } from '../contracts/result-document.js';
 import { AgentError } from '../errors.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { FacesRepository } from '../store/faces-repository.js';
+import { faceKey } from './face-crops.js';
 import { FaceIndex } from './face-index.js';
 
 let db: Db;
@@ -50,5 +51,36 @@ describe('FaceIndex', () => {
     expect(named).toMatchObject({ name: 'Ada', faceCount: 2 });
     expect(() => index.namePerson('globex', search.face.personId!, 'x')).toThrow(AgentError);
     expect(() => index.findSimilar('globex', a[0].embeddingId!, 5)).toThrow(/no face/);
+  });
+});
+
+describe('face pictures and merging persons', () => {
+  it("stores each face's picture with the face, serves it only to its tenant, and names a person's thumbnail", () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+    const faces = index.indexResultFaces('acme', 'j1', doc([unit(0), unit(3)]), false, new Map([[faceKey(null, 0), jpeg]])).faces!;
+    expect(index.faceCrop('acme', faces[0]!.embeddingId!)).toEqual(jpeg);
+    // The second face came without a picture; another tenant's face is as unknown as a missing one.
+    expect(() => index.faceCrop('acme', faces[1]!.embeddingId!)).toThrow(/no stored picture/);
+    expect(() => index.faceCrop('globex', faces[0]!.embeddingId!)).toThrow(/no face/);
+    const persons = index.listPersons('acme');
+    expect(persons.find((p) => p.faceCount === 1 && p.coverFaceId === faces[0]!.embeddingId)).toBeDefined();
+    expect(persons.find((p) => p.coverFaceId === null)).toBeDefined();
+  });
+
+  it('merges two persons of a tenant: faces move, the name survives, the other person is gone; never across tenants', () => {
+    const [a, b] = index.indexResultFaces('acme', 'j1', doc([unit(0), unit(3)]), false).faces!;
+    const theirs = index.indexResultFaces('globex', 'j2', doc([unit(5)]), false).faces!;
+    const personOf = (tenant: string, faceId: string) => index.findSimilar(tenant, faceId, 1).face.personId!;
+    const pa = personOf('acme', a!.embeddingId!);
+    const pb = personOf('acme', b!.embeddingId!);
+    index.namePerson('acme', pb, 'Ada');
+    expect(() => index.mergePersons('acme', pa, pa)).toThrow(/itself/);
+    expect(() => index.mergePersons('acme', pa, personOf('globex', theirs[0]!.embeddingId!))).toThrow(/no person/);
+    expect(() => index.mergePersons('globex', pa, pb)).toThrow(/no person/);
+    const merged = index.mergePersons('acme', pa, pb);
+    expect(merged).toMatchObject({ id: pa, name: 'Ada', faceCount: 2 });
+    expect(index.listPersons('acme').map((p) => p.id)).toEqual([pa]);
+    expect(index.personWithFaces('acme', pa).faces.map((f) => f.id).sort()).toEqual([a!.embeddingId, b!.embeddingId].sort());
+    expect(index.listPersons('globex')).toHaveLength(1);
   });
 });

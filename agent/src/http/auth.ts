@@ -1,5 +1,6 @@
 // Bearer tokens with scopes. Every route declares the scope it needs in `config.scope`; scopes nest
-// (admin ⊇ submit ⊇ read). The caller's tenant is attached to the request for tenant-scoped queries.
+// (all-tenants ⊇ admin ⊇ submit ⊇ read). The caller's tenant is attached to the request for tenant-scoped
+// queries; what an admin may do to other tenants is decided in tenants/token-administration.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AgentError } from '../errors.js';
 import type { TokenRecord, TokenScope, TokensRepository } from '../store/tokens-repository.js';
@@ -13,9 +14,31 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: TokenRecord;
   }
+  interface FastifyInstance {
+    /** Every route with the scope it needs (the authorization test walks this, so no route can be left out). */
+    routeTable: RouteEntry[];
+  }
 }
 
-const rank: Record<TokenScope, number> = { read: 0, submit: 1, admin: 2 };
+export interface RouteEntry {
+  method: string;
+  url: string;
+  scope: RouteScope | undefined;
+}
+
+/** Records each route as it is registered; call before any route plugin. */
+export function collectRouteTable(app: FastifyInstance): void {
+  const table: RouteEntry[] = [];
+  app.decorate('routeTable', table);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      // HEAD routes are Fastify's automatic twins of GET routes.
+      if (method !== 'HEAD') table.push({ method, url: route.url, scope: route.config?.scope });
+    }
+  });
+}
+
+const rank: Record<TokenScope, number> = { read: 0, submit: 1, admin: 2, 'all-tenants': 3 };
 
 export function scopeAllows(held: TokenScope, needed: TokenScope): boolean {
   return rank[held] >= rank[needed];

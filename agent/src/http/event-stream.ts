@@ -1,10 +1,11 @@
 // Server-sent events on a hijacked Fastify reply, as the agent's streaming routes use them: one `event:`/`data:`
-// pair per message (JSON), a comment line every 15 s so proxies keep the connection, and one close that stops
+// pair per message (JSON, with an `id:` line when the stream is resumable), a comment line every 15 s so proxies keep the connection, and one close that stops
 // both whether the route ends the stream or the client goes away.
 import type { FastifyReply } from 'fastify';
 
 export interface EventStream {
-  send(event: string, data: unknown): void;
+  /** `id` becomes the `id:` line a client's Last-Event-ID sends back on reconnect. */
+  send(event: string, data: unknown, id?: number): void;
   /** Ends the stream (idempotent); also run when the client disconnects. */
   close(): void;
   readonly closed: boolean;
@@ -17,8 +18,8 @@ export function openEventStream(reply: FastifyReply, onClose: () => void = () =>
   const heartbeat = setInterval(() => !raw.destroyed && raw.write(': keep-alive\n\n'), 15_000);
   const stream = {
     closed: false,
-    send(event: string, data: unknown): void {
-      if (!stream.closed && !raw.destroyed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send(event: string, data: unknown, id?: number): void {
+      if (!stream.closed && !raw.destroyed) raw.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     close(): void {
       if (stream.closed) return;

@@ -1,8 +1,9 @@
 // The polling routes skip zod on the way out (see polling-routes.ts): their bodies must still be exactly what the
 // schemas (and so the OpenAPI document) promise, with no field more or less. Real agent, trivial test worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from '../../test/support/test-agent.js';
-import { ErrorBody, Health, JobView, toJobView } from './schemas.js';
+import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from '../../../test-harness/agent/test-agent.js';
+import { ErrorBody, Health, JobView } from '../contracts/http-v1.js';
+import { toJobView } from './job-view.js';
 
 describe('polling routes', () => {
   let t: TestAgent;
@@ -49,7 +50,7 @@ describe('polling routes', () => {
   it('still documents both response schemas in the OpenAPI document', async () => {
     const doc = (await api(t.url, undefined, 'GET', '/v1/openapi.json')).body;
     const schemaOf = (p: string) => doc.paths[p].get.responses['200'].content['application/json'].schema;
-    expect(Object.keys(schemaOf('/v1/health').properties).sort()).toEqual(['cluster', 'live', 'queue', 'ready', 'status']);
+    expect(Object.keys(schemaOf('/v1/health').properties).sort()).toEqual(['cluster', 'disk', 'live', 'queue', 'ready', 'reason', 'selfDestroy', 'status']);
     expect(Object.keys(schemaOf('/v1/jobs/{id}').properties)).toEqual(expect.arrayContaining(['id', 'status', 'progress', 'result', 'error']));
   });
 });

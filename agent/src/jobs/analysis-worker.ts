@@ -2,15 +2,19 @@
 // blocks the HTTP event loop.
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { useAnalysisSettings } from '../config.js';
+import { onDeviceFallback } from '../runtimes/gpu/current-devices.js';
 import { AgentError, toErrorInfo, type ErrorCode } from '../errors.js';
 import { loadAnalyzers, normaliseProgress } from './analyzer-port.js';
 import { niceCurrentThread } from './thread-priority.js';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+import type { FromWorker, ModelLoadFailure, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const send = (message: FromWorker): void => port.postMessage(message);
+onDeviceFallback((analysis, reason) => send({ type: 'device-fallback', analysis, reason }));
 const running = new Map<string, AbortController>();
+useAnalysisSettings(init.settings);
 
 // The worker runs below the HTTP thread (config.workerNice, default 19), so requests come first when both want
 // the same core. bench:agent on the quiet 2-core machine (API p99 with 50 clients while the worker is busy):
@@ -23,19 +27,38 @@ const analyzersReady = (async () => {
   // jemalloc; on glibc it is already 1). A worker is one job at a time next to the HTTP thread, and the models here
   // run single-threaded (tfjs wasm; onnxruntime with MEDIAFLEET_ONNX_THREADS=1), so one libvips thread keeps the
   // whole worker within one core wherever the agent runs.
-  const imageThreads = Math.max(1, Number(process.env.MEDIAFLEET_IMAGE_THREADS ?? 1) || 1);
+  const imageThreads = init.settings.imageThreads;
   const { default: sharp } = await import('sharp');
   sharp.concurrency(imageThreads);
   (await import('../analyzers/ocr/ppocr-engine.js')).limitPpOcrImageThreads(imageThreads);
-  const analyzers = await loadAnalyzers();
-  if (init.warmUp.length > 0) await analyzers.warmUpModels(init.warmUp).catch(() => undefined);
-  return analyzers;
+  return loadAnalyzers();
 })();
 
-analyzersReady.then(
-  () => send({ type: 'ready' }),
-  () => send({ type: 'ready' }),
-);
+/**
+ * Loads the warm-up analyses' models one by one and reports each that failed. A model that is simply not installed
+ * (MODEL_MISSING) is not a failure to load: that analysis is unavailable (as /v1/info says) and the others serve.
+ */
+async function warmUp(): Promise<ModelLoadFailure[]> {
+  let analyzers;
+  try {
+    analyzers = await analyzersReady;
+  } catch (err) {
+    const { code, message } = toErrorInfo(err);
+    return [{ analysis: 'all', code, message: `the analysis libraries failed to load: ${message}` }];
+  }
+  const failures: ModelLoadFailure[] = [];
+  for (const analysis of init.warmUp) {
+    try {
+      await analyzers.warmUpModels([analysis]);
+    } catch (err) {
+      const { code, message } = toErrorInfo(err);
+      if (code !== 'MODEL_MISSING') failures.push({ analysis, code, message });
+    }
+  }
+  return failures;
+}
+
+void warmUp().then((failures) => send({ type: 'ready', failures }));
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'describe-models') {

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
-import { AgentError, toErrorInfo } from '../errors.js';
+import { AgentError, isDiskFull, toErrorInfo } from '../errors.js';
 import { ResultDocument } from '../contracts/result-document.js';
 import type { FaceIndex } from '../faces-search/face-index.js';
 import type { SpeakerIndex } from '../speakers-search/speaker-index.js';
@@ -15,6 +15,7 @@ import type { JobRunner } from './job-runner.js';
 export interface JobEvent {
   jobId: string;
   tenant: string;
+  /** The job's own event counter (JobRecord.eventSeq after this change). */
   seq: number;
   type: 'status' | 'progress';
   status: JobStatus;
@@ -23,11 +24,15 @@ export interface JobEvent {
   error?: { code: string; message: string };
   /** Set on terminal status events: how long the job ran, for metrics. */
   durationMs?: number;
+  /** Set when a job starts its first run: how long it waited since it was accepted, for metrics. */
+  queueWaitMs?: number;
+  priority?: JobPriority;
 }
 
 export interface JobQueueSettings {
   leaseMs: number;
   maxQueueDepth: number;
+  maxQueuePerTenant: number;
   jobTimeoutMs: number;
   maxAttempts: number;
   agentId: string;
@@ -41,6 +46,24 @@ export interface SubmitJob {
   fileName: string;
   options: JobOptions;
   timeoutMs?: number;
+  /** See requestFingerprint: a reused Idempotency-Key with another request is refused. */
+  requestSha256?: string;
+  /** A failed or canceled job under this key runs again with this upload instead of being replayed. */
+  rerunFailed?: boolean;
+  /** Checked already (webhooks/callback-url.ts): the agent POSTs the job's terminal state there. */
+  callbackUrl?: string;
+}
+
+/** sha256 over what makes two submissions the same request: the file's bytes and the analyses asked for. */
+export function requestFingerprint(fileSha256: string, options: JobOptions): string {
+  const canonical = JSON.stringify([
+    fileSha256,
+    options.analyses ? [...options.analyses].sort() : null,
+    options.ocrLang ?? null,
+    options.asrEngine ?? null,
+    options.includeEmbeddings === true,
+  ]);
+  return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 
 const terminal: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'canceled']);
@@ -52,17 +75,29 @@ interface RunningJob {
   done: Promise<void>;
 }
 
+/** What the queue tells when a write of its own hit a full disk (the disk monitor then refuses new uploads). */
+export interface DiskFullListener {
+  noteWriteFailure(): void;
+}
+
+/** How long a job outcome that could not be written (full disk) waits before the next try, at most. */
+const maxOutcomeRetryMs = 30_000;
+
 export class JobQueue {
   /** Emits 'job' with every JobEvent. */
   readonly events = new EventEmitter();
   /** Unique per process start: a restarted agent must not mistake its predecessor's leases for its own. */
   readonly owner: string;
   private readonly running = new Map<string, RunningJob>();
-  private eventSeq = 0;
   private accepting = false;
+  /** Set by retire(): why this agent takes no more jobs, ever. */
+  private retiredWith?: AgentError;
   private pollTimer?: NodeJS.Timeout;
   private averageJobMs = 1000;
   private readonly releasedAtShutdown = new Set<string>();
+  /** Set when shutdown gave up waiting: outcomes still waiting for disk space stop retrying. */
+  private abandonPendingWrites = false;
+  private lastDiskFullLog = 0;
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -71,6 +106,7 @@ export class JobQueue {
     private readonly settings: JobQueueSettings,
     private readonly logger: Logger,
     private readonly speakerIndex?: SpeakerIndex,
+    private readonly disk?: DiskFullListener,
   ) {
     this.owner = `${settings.agentId}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
     this.events.setMaxListeners(0);
@@ -92,41 +128,85 @@ export class JobQueue {
     return this.runner.capacity;
   }
 
-  /** Throws QUEUE_FULL (with `retryAfterSec`) when no more jobs may wait. Cheap: call before taking an upload. */
-  assertAcceptingJobs(): void {
+  /**
+   * Throws QUEUE_FULL when no more jobs may wait, or TENANT_QUEUE_FULL when this tenant has its share of the queue
+   * waiting (both with `retryAfterSec`, the tenant's own estimate for the latter). Cheap: call before taking an upload.
+   */
+  assertAcceptingJobs(tenant?: string): void {
+    if (this.retiredWith) throw this.retiredWith;
     if (!this.accepting) throw new AgentError('QUEUE_FULL', 'the agent is shutting down; retry on another agent', { retryAfterSec: 5 });
     if (this.runner.unavailable) throw new AgentError('QUEUE_FULL', `${this.runner.unavailable}; retry later`, { retryAfterSec: 5 });
     const queued = this.jobs.countQueued() + (this.runner.backlog ?? 0);
     if (queued >= this.settings.maxQueueDepth) {
-      const retryAfterSec = Math.max(1, Math.ceil((queued * this.averageJobMs) / this.runner.capacity / 1000));
-      throw new AgentError('QUEUE_FULL', `the queue holds ${queued} jobs; retry later`, { retryAfterSec });
+      throw new AgentError('QUEUE_FULL', `the queue holds ${queued} jobs; retry later`, { retryAfterSec: this.retryAfterSec(queued, this.runner.capacity) });
+    }
+    if (tenant !== undefined) {
+      const waiting = this.jobs.countForTenant(tenant, this.runner.finishesElsewhere === true);
+      if (waiting >= this.settings.maxQueuePerTenant) {
+        // This tenant's turn comes at its share of the workers while other tenants have work too.
+        const share = Math.max(1, this.runner.capacity / Math.max(1, this.jobs.countActiveTenants()));
+        throw new AgentError('TENANT_QUEUE_FULL', `this tenant has ${waiting} jobs waiting, its share of the queue (MEDIAFLEET_MAX_QUEUE_PER_TENANT); retry later`, {
+          retryAfterSec: this.retryAfterSec(waiting, share),
+        });
+      }
     }
   }
 
-  /** Idempotent per tenant and key: a repeat returns the first job (`created: false`). */
+  private retryAfterSec(waiting: number, workers: number): number {
+    return Math.min(3600, Math.max(1, Math.ceil((waiting * this.averageJobMs) / workers / 1000)));
+  }
+
+  /**
+   * Idempotent per tenant and key: a repeat of the same request returns the first job (`created: false`); the key
+   * with another file or other analyses is IDEMPOTENCY_KEY_REUSED; with `rerunFailed` a failed or canceled job
+   * under the key runs again (`created: true`, same id).
+   */
   submit(input: SubmitJob): { job: JobRecord; created: boolean } {
     if (input.idempotencyKey) {
       const existing = this.jobs.findByIdempotencyKey(input.tenant, input.idempotencyKey);
-      if (existing) return { job: existing, created: false };
+      if (existing) return this.resubmit(existing, input);
     }
-    this.assertAcceptingJobs();
-    const outcome = this.jobs.insert({
-      id: crypto.randomUUID(),
-      tenant: input.tenant,
+    this.assertAcceptingJobs(input.tenant);
+    const outcome = this.jobs.insert({ id: crypto.randomUUID(), tenant: input.tenant, idempotencyKey: input.idempotencyKey, ...this.runOf(input) });
+    // Another request with the same key won the race to insert.
+    if (!outcome.created) return this.resubmit(outcome.job, input);
+    this.queued(outcome.job, 'job queued');
+    return outcome;
+  }
+
+  /** What a submission asks to run, with this agent's defaults. */
+  private runOf(input: SubmitJob) {
+    return {
       priority: input.priority,
-      idempotencyKey: input.idempotencyKey,
       maxAttempts: this.settings.maxAttempts,
       timeoutMs: input.timeoutMs ?? this.settings.jobTimeoutMs,
       inputPath: input.inputPath,
       fileName: input.fileName,
       options: input.options,
-    });
-    if (outcome.created) {
-      this.logger.info({ jobId: outcome.job.id, tenant: input.tenant, priority: input.priority }, 'job queued');
-      this.emit(outcome.job, 'status');
-      setImmediate(() => this.fillSlots());
+      requestSha256: input.requestSha256,
+      callbackUrl: input.callbackUrl,
+    };
+  }
+
+  private queued(job: JobRecord, message: string): void {
+    this.logger.info({ jobId: job.id, tenant: job.tenant, priority: job.priority }, message);
+    this.emit(job, 'status');
+    setImmediate(() => this.fillSlots());
+  }
+
+  private resubmit(existing: JobRecord, input: SubmitJob): { job: JobRecord; created: boolean } {
+    if (existing.requestSha256 && input.requestSha256 && existing.requestSha256 !== input.requestSha256) {
+      throw new AgentError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `the Idempotency-Key "${input.idempotencyKey}" was used for job ${existing.id}, another request (another file or other analyses); use a new key for a new request`,
+      );
     }
-    return outcome;
+    if (!input.rerunFailed || (existing.status !== 'failed' && existing.status !== 'canceled')) return { job: existing, created: false };
+    this.assertAcceptingJobs(input.tenant);
+    const job = this.jobs.rerun(existing.id, this.runOf(input));
+    if (!job) return { job: this.jobs.get(existing.id)!, created: false };
+    this.queued(job, `job queued again under its idempotency key (it had ${existing.status})`);
+    return { job, created: true };
   }
 
   get(tenant: string, id: string): JobRecord | undefined {
@@ -154,6 +234,14 @@ export class JobQueue {
       this.logger.info({ jobId: id }, 'job canceled');
     }
     return outcome.job;
+  }
+
+  /** Cancels the tenant's job if it still waits or runs, and waits until its worker has let go of it (erasure). */
+  async stopAndWait(tenant: string, id: string): Promise<void> {
+    const job = this.jobs.getForTenant(tenant, id);
+    if (!job) return;
+    if (!isTerminal(job.status)) this.cancel(tenant, id);
+    await this.running.get(id)?.done;
   }
 
   subscribe(jobId: string, listener: (event: JobEvent) => void): () => void {
@@ -207,14 +295,48 @@ export class JobQueue {
     const grace = this.runner.finishesElsewhere ? 0 : graceMs;
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())]);
     if (timedOut) {
+      this.abandonPendingWrites = true;
       for (const [id, running] of this.running) {
         this.releasedAtShutdown.add(id);
-        if (this.jobs.release(id, this.owner)) this.logger.info({ jobId: id }, 'job re-queued at shutdown');
+        // A full disk may refuse this too; the next start takes the job back either way.
+        if (this.tryWrite(() => this.jobs.release(id, this.owner), 'release a job at shutdown')) this.logger.info({ jobId: id }, 'job re-queued at shutdown');
         running.controller.abort(new AgentError('CANCELED', 'the agent is shutting down', { shutdown: true }));
       }
       await all;
     }
     await this.runner.close();
+  }
+
+  /**
+   * For an agent that goes away for good (a rented instance destroying itself): from now on new jobs are refused
+   * with `reason`, queued jobs fail with it at once, running ones may finish for up to `graceMs`, and those still
+   * running then fail with it too. Failing, unlike shutdown's re-queueing, is what gives a job back here: there is no
+   * next start to run it, and its client (the console's dispatcher) sends a failed job elsewhere.
+   */
+  async retire(reason: AgentError, graceMs: number): Promise<{ finished: number; givenBack: number }> {
+    this.retiredWith = reason;
+    this.accepting = false;
+    clearInterval(this.pollTimer);
+    const failed = { code: reason.code, message: reason.message };
+    const queued = this.tryWrite(() => this.jobs.failAllQueued(failed), 'give back the queued jobs') ?? [];
+    for (const id of queued) {
+      this.logger.info({ jobId: id }, 'queued job given back: the agent is going away');
+      this.finished(id);
+    }
+    const runningAtStart = this.running.size;
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+    let abandoned = 0;
+    if (timedOut) {
+      for (const [id, running] of this.running) {
+        abandoned++;
+        this.logger.info({ jobId: id }, 'running job given back: it did not finish within the drain bound');
+        // recordFailure writes the abort reason as the job's error.
+        running.controller.abort(reason);
+      }
+      await all;
+    }
+    return { finished: runningAtStart - abandoned, givenBack: queued.length + abandoned };
   }
 
   private fillSlots(): void {
@@ -223,7 +345,9 @@ export class JobQueue {
       try {
         job = this.jobs.leaseNextJob(this.owner, this.settings.leaseMs);
       } catch (err) {
-        this.logger.error({ err }, 'could not lease a job');
+        // Polled again shortly: a full disk that empties resumes the queue by itself.
+        if (isDiskFull(err)) this.diskFull('lease a job');
+        else this.logger.error({ err }, 'could not lease a job');
         return;
       }
       if (!job) return;
@@ -244,7 +368,10 @@ export class JobQueue {
       ? undefined
       : setTimeout(() => controller.abort(new AgentError('TIMEOUT', `the job ran longer than ${job.timeoutMs} ms`)), job.timeoutMs);
     const renewal = setInterval(() => {
-      if (!this.jobs.renewLease(job.id, this.owner, this.settings.leaseMs) && !controller.signal.aborted) {
+      // A renewal refused by a full disk is tried again next time; the job goes on (no other agent takes over a
+      // job this process holds, and leaseNextJob never hands this owner its own job twice).
+      const renewed = this.tryWrite(() => this.jobs.renewLease(job.id, this.owner, this.settings.leaseMs), 'renew a lease');
+      if (renewed === false && !controller.signal.aborted) {
         // Canceled from another request, or the lease was lost: stop working on it.
         controller.abort(new AgentError('CANCELED', 'the job is no longer leased to this agent'));
       }
@@ -256,14 +383,15 @@ export class JobQueue {
         {
           signal: controller.signal,
           onProgress: ({ stage, progress }) => {
-            this.jobs.recordProgress(job.id, this.owner, progress, stage);
-            this.events.emit('job', { ...this.eventBase(job), type: 'progress', status: 'running', progress, stage } satisfies JobEvent);
+            // Progress is only news: one that a full disk refuses is skipped, not an error of the job.
+            const seq = this.tryWrite(() => this.jobs.recordProgress(job.id, this.owner, progress, stage), 'record progress');
+            if (seq !== undefined) this.events.emit('job', { jobId: job.id, tenant: job.tenant, seq, type: 'progress', status: 'running', progress, stage } satisfies JobEvent);
           },
         },
       )
       .then(
-        (result) => this.recordSuccess(job, result, log),
-        (err) => this.recordFailure(job, err, controller.signal, log),
+        (result) => this.writeOutcome(() => this.recordSuccess(job, result, log), log),
+        (err) => this.writeOutcome(() => this.recordFailure(job, err, controller.signal, log), log),
       )
       .catch((err) => log.error({ err }, 'could not record the job outcome'))
       .finally(() => {
@@ -277,7 +405,7 @@ export class JobQueue {
     this.running.set(job.id, { controller, startedAt, done });
   }
 
-  private recordSuccess(job: JobRecord, result: ResultDocument, log: Logger): void {
+  private async recordSuccess(job: JobRecord, result: ResultDocument, log: Logger): Promise<void> {
     // Checked against the schema once, here, so that serving the stored result (polled many times) need not.
     const checked = ResultDocument.safeParse(result);
     if (!checked.success) {
@@ -285,11 +413,13 @@ export class JobQueue {
       if (this.jobs.markFailed(job.id, this.owner, { code: 'INTERNAL', message: 'the analysis produced an invalid result document' })) this.finished(job.id);
       return;
     }
+    // Face pictures come from the input, which goes once the job is finished: made now, stored with the faces.
+    const crops = await this.faceIndex.cropsFor(job, checked.data);
     const stored = this.jobs.transaction(() => {
       const current = this.jobs.get(job.id);
       if (current?.status !== 'running' || current.leaseOwner !== this.owner) return false;
       const keepVectors = job.options.includeEmbeddings === true;
-      const withFaces = this.faceIndex.indexResultFaces(job.tenant, job.id, checked.data, keepVectors);
+      const withFaces = this.faceIndex.indexResultFaces(job.tenant, job.id, checked.data, keepVectors, crops);
       const indexed = this.speakerIndex ? this.speakerIndex.indexResultSpeakers(job.tenant, job.id, withFaces, keepVectors) : withFaces;
       return this.jobs.markSucceeded(job.id, this.owner, indexed);
     });
@@ -301,9 +431,60 @@ export class JobQueue {
     this.finished(job.id);
   }
 
+  /**
+   * Writes a job's outcome; while the disk is full it keeps the outcome and tries again (2 s, doubling to 30 s), so
+   * the result is kept once there is room, and the job stays running meanwhile. Other errors are the caller's.
+   */
+  private async writeOutcome(write: () => void | Promise<void>, log: Logger): Promise<void> {
+    for (let wait = 2000; ; wait = Math.min(wait * 2, maxOutcomeRetryMs)) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        this.diskFull('record a job outcome');
+        if (this.abandonPendingWrites) {
+          log.warn('job outcome not written (the disk is full and the agent is stopping): the next start runs the job again');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /** Runs a write; a full disk makes it undefined (noted and logged), any other error is logged too. */
+  private tryWrite<T>(write: () => T, what: string): T | undefined {
+    try {
+      return write();
+    } catch (err) {
+      if (isDiskFull(err)) this.diskFull(what);
+      else this.logger.error({ err }, `could not ${what}`);
+      return undefined;
+    }
+  }
+
+  private diskFull(what: string): void {
+    this.disk?.noteWriteFailure();
+    // Every progress report and renewal would log it: once every 10 s is enough to see it.
+    if (Date.now() - this.lastDiskFullLog < 10_000) return;
+    this.lastDiskFullLog = Date.now();
+    this.logger.warn(`the disk is full: could not ${what}; retrying, nothing is lost`);
+  }
+
   private recordFailure(job: JobRecord, err: unknown, signal: AbortSignal, log: Logger): void {
     const cause = signal.aborted ? signal.reason : err;
     if (this.releasedAtShutdown.has(job.id)) return;
+    if (cause instanceof AgentError && cause.details?.workerDied === true) {
+      const outcome = this.jobs.recordWorkerDeath(job.id, this.owner);
+      if (outcome === 'queued') {
+        log.warn('the analysis worker died on this job; it runs again (counted against its attempts)');
+        this.emit(this.jobs.get(job.id)!, 'status');
+      } else if (outcome === 'failed') {
+        log.warn('the analysis worker died on this job once too often; the job failed');
+        this.finished(job.id);
+      }
+      return;
+    }
     const info = toErrorInfo(cause);
     if (info.code === 'INTERNAL') {
       log.error({ err }, 'job failed unexpectedly');
@@ -332,19 +513,18 @@ export class JobQueue {
     await fs.rm(job.inputPath, { force: true }).catch(() => undefined);
   }
 
-  private eventBase(job: JobRecord): Pick<JobEvent, 'jobId' | 'tenant' | 'seq'> {
-    return { jobId: job.id, tenant: job.tenant, seq: ++this.eventSeq };
-  }
-
   private emit(job: JobRecord, type: JobEvent['type']): void {
     const event: JobEvent = {
-      ...this.eventBase(job),
+      jobId: job.id,
+      tenant: job.tenant,
+      seq: job.eventSeq,
       type,
       status: job.status,
       progress: job.progress,
       stage: job.stage,
       ...(job.error ? { error: job.error } : {}),
       ...(isTerminal(job.status) && job.startedAt ? { durationMs: (job.finishedAt ?? Date.now()) - job.startedAt } : {}),
+      ...(job.status === 'running' && job.attempts === 1 && job.startedAt ? { queueWaitMs: job.startedAt - job.createdAt, priority: job.priority } : {}),
     };
     this.events.emit('job', event);
   }

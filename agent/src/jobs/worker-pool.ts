@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { AgentError, type ErrorCode } from '../errors.js';
 import type { ResultDocument } from '../contracts/result-document.js';
 import type { Logger } from '../logger.js';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+import type { FromWorker, ModelLoadFailure, ToWorker, WorkerInit } from './worker-protocol.js';
 import type { JobRunner, RunnableJob, RunHooks } from './job-runner.js';
 import type { InstalledModel } from './analyzer-port.js';
 
@@ -23,6 +23,8 @@ export interface WorkerPoolOptions {
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
+  /** What the worker said when it had loaded its models; undefined while it loads. */
+  loaded?: { failures: ModelLoadFailure[] };
   current?: {
     jobId: string;
     resolve: (result: ResultDocument) => void;
@@ -39,6 +41,8 @@ export class WorkerPool implements JobRunner {
   private closing = false;
   private nextRequestId = 1;
   private readonly modelRequests = new Map<number, (models: InstalledModel[]) => void>();
+  /** Analyses whose runtime fell back from the GPU to the CPU in a worker, with why (for /v1/info). */
+  private readonly gpuFallbacks = new Map<string, string>();
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -54,9 +58,22 @@ export class WorkerPool implements JobRunner {
     for (let i = 0; i < this.options.size; i++) this.slots.push(this.spawn());
   }
 
-  /** Resolves when every worker has loaded its models. */
+  /** Resolves when every worker has loaded its models (or failed to). */
   async whenReady(): Promise<void> {
     await Promise.all(this.slots.map((slot) => slot.ready));
+  }
+
+  /**
+   * Whether every worker has its warm-up models loaded; if not, why (the first failure of each analysis). A worker
+   * replaced later reports again, so this follows the pool as it is now.
+   */
+  modelsReady(): { ready: boolean; reason?: string } {
+    if (this.slots.some((slot) => !slot.loaded)) return { ready: false, reason: 'the workers are loading their models' };
+    const byAnalysis = new Map<string, ModelLoadFailure>();
+    for (const slot of this.slots) for (const f of slot.loaded!.failures) if (!byAnalysis.has(f.analysis)) byAnalysis.set(f.analysis, f);
+    if (byAnalysis.size === 0) return { ready: true };
+    const reasons = [...byAnalysis.values()].map((f) => `${f.analysis}: ${f.code}: ${f.message}`);
+    return { ready: false, reason: `models failed to load (${reasons.join('; ')})` };
   }
 
   async run(job: RunnableJob, hooks: RunHooks): Promise<ResultDocument> {
@@ -78,6 +95,10 @@ export class WorkerPool implements JobRunner {
   }
 
   /** The models as a worker sees them (installed, loaded, size); [] if no worker answers within `timeoutMs`. */
+  deviceFallbacks(): ReadonlyMap<string, string> {
+    return this.gpuFallbacks;
+  }
+
   describeModels(timeoutMs = 10_000): Promise<InstalledModel[]> {
     const slot = this.slots.find((s) => !s.current) ?? this.slots[0];
     if (!slot) return Promise.resolve([]);
@@ -112,9 +133,16 @@ export class WorkerPool implements JobRunner {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') {
         wasReady = true;
+        slot.loaded = { failures: message.failures ?? [] };
+        if (slot.loaded.failures.length > 0) this.options.logger.error({ failures: slot.loaded.failures }, 'an analysis worker could not load its models');
         return markReady();
       }
       if (message.type === 'models') return this.modelRequests.get(message.requestId)?.(message.models);
+      if (message.type === 'device-fallback') {
+        if (!this.gpuFallbacks.has(message.analysis)) this.options.logger.warn({ analysis: message.analysis, reason: message.reason }, 'an analysis planned for the GPU runs on the CPU');
+        this.gpuFallbacks.set(message.analysis, message.reason);
+        return;
+      }
       const current = slot.current;
       if (!current || current.jobId !== message.jobId) return;
       if (message.type === 'progress') return current.onProgress({ stage: message.stage, progress: message.progress });
@@ -124,6 +152,7 @@ export class WorkerPool implements JobRunner {
     });
     worker.on('error', (err) => this.options.logger.error({ err }, 'analysis worker error'));
     worker.on('exit', (code) => {
+      if (!wasReady) slot.loaded = { failures: [{ analysis: 'all', code: 'INTERNAL', message: `the analysis worker exited (code ${code}) while loading its models` }] };
       markReady();
       if (this.closing) return;
       const index = this.slots.indexOf(slot);
@@ -131,7 +160,7 @@ export class WorkerPool implements JobRunner {
       this.options.logger.warn({ code, jobId: slot.current?.jobId }, 'analysis worker exited; starting a new one');
       const current = slot.current;
       this.finish(slot);
-      current?.reject(new AgentError('INTERNAL', 'the analysis worker stopped unexpectedly'));
+      current?.reject(new AgentError('INTERNAL', 'the analysis worker stopped unexpectedly', { workerDied: true }));
       if (wasReady) {
         this.slots[index] = this.spawn();
       } else {

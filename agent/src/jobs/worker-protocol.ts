@@ -1,4 +1,5 @@
 // Messages between the queue's worker pool (main thread) and a worker thread that runs one job at a time.
+import type { AnalysisSettings } from '../config.js';
 import type { ResultDocument } from '../contracts/result-document.js';
 import type { JobOptions } from '../store/jobs-repository.js';
 import type { InstalledModel } from './analyzer-port.js';
@@ -11,6 +12,14 @@ export interface WorkerInit {
   nice: number;
   /** Video keyframe thumbnails go to <thumbnailsRoot>/<job id>/ (the API serves them); none written when absent. */
   thumbnailsRoot?: string;
+  /** The analysis settings from the validated config; a worker never reads process.env for them. */
+  settings: AnalysisSettings;
+}
+
+export interface ModelLoadFailure {
+  analysis: string;
+  code: string;
+  message: string;
 }
 
 export type ToWorker =
@@ -19,8 +28,11 @@ export type ToWorker =
   | { type: 'describe-models'; requestId: number };
 
 export type FromWorker =
-  | { type: 'ready' }
+  /** Models loaded; `failures` lists the warm-up analyses whose models failed to load (the agent is then not ready). */
+  | { type: 'ready'; failures: ModelLoadFailure[] }
   | { type: 'progress'; jobId: string; stage: string; progress: number }
   | { type: 'succeeded'; jobId: string; result: ResultDocument }
   | { type: 'failed'; jobId: string; error: { code: string; message: string } }
-  | { type: 'models'; requestId: number; models: InstalledModel[] };
+  | { type: 'models'; requestId: number; models: InstalledModel[] }
+  /** A runtime planned for the GPU runs on the CPU instead (runtimes/gpu), with why. */
+  | { type: 'device-fallback'; analysis: string; reason: string };

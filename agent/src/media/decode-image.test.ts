@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentError } from '../errors.js';
 import { decodeImage, downscaleToFit, readImageHeader } from './decode-image.js';
 import { sha256OfFile, sniffMedia } from './sniff-media.js';
+import { fixture } from '../../../test-harness/shared-folder.js';
 
-const bad = '/work/shared/fixtures/bad';
-const images = '/work/shared/fixtures/images';
+const bad = fixture('bad');
+const images = fixture('images');
 let tmp: string;
 
 beforeAll(async () => {

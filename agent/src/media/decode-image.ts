@@ -2,6 +2,7 @@
 // EXIF orientation applied, and the result handed to the analyzers as packed 8-bit RGB.
 import sharp from 'sharp';
 import { AgentError } from '../errors.js';
+import { analysisSettings } from '../config.js';
 
 export interface DecodedImage {
   /** Packed RGB, row-major, `width * height * 3` bytes. */
@@ -20,12 +21,9 @@ export interface ImageHeader {
 /** 64 megapixels (8000x8000) decodes to ~190 MB RGB; larger declared sizes are refused. */
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 
-export function maxPixelsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MEDIAFLEET_MAX_PIXELS;
-  if (!raw) return DEFAULT_MAX_PIXELS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new AgentError('BAD_REQUEST', `MEDIAFLEET_MAX_PIXELS must be a positive integer, got ${raw}`);
-  return n;
+/** MEDIAFLEET_MAX_PIXELS (validated in config.ts), default DEFAULT_MAX_PIXELS. */
+export function configuredMaxPixels(): number {
+  return analysisSettings().maxPixels;
 }
 
 export interface DecodeImageOptions {
@@ -34,7 +32,7 @@ export interface DecodeImageOptions {
 
 /** Reads only the header; refuses images that declare more pixels than `maxPixels`. */
 export async function readImageHeader(input: string | Buffer, opts: DecodeImageOptions = {}): Promise<ImageHeader> {
-  const maxPixels = opts.maxPixels ?? maxPixelsFromEnv();
+  const maxPixels = opts.maxPixels ?? configuredMaxPixels();
   let meta: sharp.Metadata;
   try {
     // limitInputPixels off here: metadata() decodes nothing, and we want to report the declared size ourselves.
@@ -57,7 +55,7 @@ export async function readImageHeader(input: string | Buffer, opts: DecodeImageO
 }
 
 export async function decodeImage(input: string | Buffer, opts: DecodeImageOptions = {}): Promise<DecodedImage> {
-  const maxPixels = opts.maxPixels ?? maxPixelsFromEnv();
+  const maxPixels = opts.maxPixels ?? configuredMaxPixels();
   await readImageHeader(input, { maxPixels });
   try {
     const { data, info } = await sharp(input, {

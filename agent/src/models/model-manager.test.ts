@@ -10,8 +10,9 @@ import { AgentError } from '../errors.js';
 import { sha256OfFile } from './download-model-file.js';
 import { ModelManager } from './model-manager.js';
 import { defaultManifestsDir, loadManifests } from './model-manifest.js';
+import { sharedModelsDir } from '../../../test-harness/shared-folder.js';
 
-const sharedModels = path.resolve('../shared/models');
+const sharedModels = sharedModelsDir;
 const servedName = 'for-tests-ggml-tiny.en.bin';
 const servedFile = path.join(sharedModels, servedName);
 const servedSha = 'dd6b7796204a1cdf7164666423034e6e1a7a3e9f5c22327b4b7974c4584bd82d';

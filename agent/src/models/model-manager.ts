@@ -2,11 +2,11 @@
 // removing them. A model that is not in the cache is reported absent; nothing is substituted for it.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { AgentError } from '../errors.js';
 import { downloadModelFile, sha256OfFile, type DownloadProgress } from './download-model-file.js';
 import { defaultManifestsDir, loadManifests, type ModelManifest } from './model-manifest.js';
+import { analysisSettings, type AnalysisSettings } from '../config.js';
 
 export interface ModelManagerOptions {
   manifestsDir: string;
@@ -60,11 +60,13 @@ export interface PullOptions {
 /** Hashes recorded at pull time: the reference for files the manifest does not pin. */
 const pulledRecord = '.pulled.json';
 
-export function defaultModelManagerOptions(env: NodeJS.ProcessEnv = process.env): ModelManagerOptions {
+export function defaultModelManagerOptions(
+  settings: Pick<AnalysisSettings, 'modelsDir' | 'modelMirror' | 'modelManifests'> = analysisSettings(),
+): ModelManagerOptions {
   return {
-    manifestsDir: defaultManifestsDir(env),
-    cacheDir: path.resolve(env.MEDIAFLEET_MODELS_DIR || path.join(os.homedir(), '.cache', 'mediafleet', 'models')),
-    mirror: env.MEDIAFLEET_MODEL_MIRROR || undefined,
+    manifestsDir: defaultManifestsDir(settings),
+    cacheDir: path.resolve(settings.modelsDir),
+    mirror: settings.modelMirror || undefined,
   };
 }
 
@@ -88,7 +90,8 @@ export class ModelManager {
     return path.join(this.options.cacheDir, id, name);
   }
 
-  private sourceFor(id: string, name: string, url: string): string {
+  /** Where a file is fetched from: its canonical URL, or the mirror (`<mirror>/<id>/<file>`, or flat for a directory). */
+  downloadSource(id: string, name: string, url: string): string {
     const mirror = this.options.mirror;
     if (!mirror) return url;
     if (/^https?:\/\//.test(mirror)) return `${mirror.replace(/\/+$/, '')}/${id}/${name}`;
@@ -148,7 +151,7 @@ export class ModelManager {
       const current = await this.status(manifest);
       if (current.files.find((s) => s.name === f.name)?.present && (!f.sha256 || (await sha256OfFile(dest)) === f.sha256)) continue;
       const sha = await downloadModelFile({
-        source: this.sourceFor(id, f.name, f.url),
+        source: this.downloadSource(id, f.name, f.url),
         dest,
         sha256: f.sha256,
         size: f.size,

@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { analysisSettings, type AnalysisSettings } from '../config.js';
 
 export const ModelFile = z.object({
   /** File name inside the model's cache folder. */
@@ -30,6 +31,8 @@ export const ModelManifest = z.object({
   /** For automatic engine choice: higher is better. Test-only models set autoSelect false. */
   quality: z.number().int().default(0),
   autoSelect: z.boolean().default(true),
+  /** Offered for download by the set-up (`models setup`): the default Whisper model and the VAD it uses. */
+  setupOffer: z.boolean().default(false),
   /** What the model expects as input, e.g. "16 kHz mono float32". */
   input: z.string().optional(),
   notes: z.string().optional(),
@@ -37,8 +40,8 @@ export const ModelManifest = z.object({
 export type ModelManifest = z.infer<typeof ModelManifest>;
 
 /** The repository's `models/` folder; MEDIAFLEET_MODEL_MANIFESTS overrides it (packaged installs, tests). */
-export function defaultManifestsDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MEDIAFLEET_MODEL_MANIFESTS) return path.resolve(env.MEDIAFLEET_MODEL_MANIFESTS);
+export function defaultManifestsDir(settings: Pick<AnalysisSettings, 'modelManifests'> = analysisSettings()): string {
+  if (settings.modelManifests) return path.resolve(settings.modelManifests);
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models');
 }
 

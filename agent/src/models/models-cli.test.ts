@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ModelManager } from './model-manager.js';
 import { defaultManifestsDir } from './model-manifest.js';
 import { registerModelCommands } from './models-cli.js';
+import { sharedModelsDir } from '../../../test-harness/shared-folder.js';
 
 let cacheDir: string;
 let out: string;
@@ -27,7 +28,7 @@ afterEach(async () => {
 
 async function run(...args: string[]): Promise<unknown> {
   const program = new Command('agent').exitOverride();
-  const manager = new ModelManager({ manifestsDir: defaultManifestsDir({}), cacheDir, mirror: path.resolve('../shared/models') });
+  const manager = new ModelManager({ manifestsDir: defaultManifestsDir({}), cacheDir, mirror: sharedModelsDir });
   registerModelCommands(program, () => manager);
   out = '';
   await program.parseAsync(['node', 'agent', ...args]);

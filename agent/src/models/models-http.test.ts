@@ -8,11 +8,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, sleepWorkerUrl, startTestAgent, type TestAgent } from '../../test/support/test-agent.js';
+import { api, sleepWorkerUrl, startTestAgent, type TestAgent } from '../../../test-harness/agent/test-agent.js';
 import { sha256OfFile } from './download-model-file.js';
+import { sharedModel } from '../../../test-harness/shared-folder.js';
 
 const servedName = 'for-tests-ggml-tiny.en.bin';
-const servedFile = path.resolve('../shared/models', servedName);
+const servedFile = sharedModel(servedName);
 const servedSha = 'dd6b7796204a1cdf7164666423034e6e1a7a3e9f5c22327b4b7974c4584bd82d';
 const servedSize = readFileSync(servedFile).length;
 

@@ -1,14 +1,12 @@
 // Speaker turns indexed by the job queue when a job finishes (the path the real diarizer's vectors take), then
 // searched over HTTP: ids replace vectors in stored results unless embeddings were asked for, search finds the
 // tenant's other recordings, and tenants stay apart. The worker returns vectors from the uploaded JSON (see
-// test-support/speaker-turns-worker.ts) because no speaker-embedding model can be installed here.
+// test-harness/agent/speaker-turns-worker.ts) because no speaker-embedding model can be installed here.
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, mediaForm, startTestAgent, waitForStatus } from '../../test/support/test-agent.js';
+import { api, mediaForm, startTestAgent, waitForStatus } from '../../../test-harness/agent/test-agent.js';
 
-const workerUrl = new URL('./test-support/speaker-turns-worker.ts', import.meta.url);
+const workerUrl = new URL('../../../test-harness/agent/speaker-turns-worker.ts', import.meta.url);
 const t = await startTestAgent({ workers: 1 }, { workerUrl });
-// The queue indexes speaker turns only once the server hands it a speaker index.
-const wired = (t.agent.services as { speakerIndex?: unknown }).speakerIndex !== undefined;
 afterAll(async () => t.close());
 
 const unit = (i: number, dims = 16): number[] => Array.from({ length: dims }, (_, k) => (k === i ? 1 : 0));
@@ -22,7 +20,11 @@ async function finishedJob(token: string, turns: { speaker: string; embedding: n
   return job.result.speakers.turns as { speaker: string; embeddingId?: string; embedding?: number[] }[];
 }
 
-describe.skipIf(!wired)(`speaker turns indexed by the job queue${wired ? '' : ' (skipped: the server does not hand the job queue a speaker index yet)'}`, () => {
+describe('speaker turns indexed by the job queue', () => {
+  it('is wired: the server hands the job queue a speaker index', () => {
+    expect(t.agent.services.speakerIndex).toBeDefined();
+  });
+
   it('stores turn vectors as ids and finds the same voice in another job of the tenant only', async () => {
     const talk = await finishedJob(t.tokens.submit, [
       { speaker: 'S1', embedding: unit(0) },

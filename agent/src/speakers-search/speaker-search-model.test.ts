@@ -14,8 +14,9 @@ import { defaultModelManager } from '../models/model-manager.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { SpeakerIndex } from './speaker-index.js';
 import { SpeakersRepository } from './speakers-repository.js';
+import { fixture } from '../../../test-harness/shared-folder.js';
 
-const audioDir = path.resolve('../shared/fixtures/audio');
+const audioDir = fixture('audio');
 const installed = async (id: string): Promise<boolean> => defaultModelManager().resolveModelFiles(id).then(() => true, () => false);
 const hasEmbedding = await installed(SPEAKER_EMBEDDING_MODEL_ID);
 const hasDiarization = hasEmbedding && (await installed(SEGMENTATION_MODEL_ID));

@@ -4,7 +4,7 @@
 // speaker-search-model.test.ts for the model itself).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../contracts/result-document.js';
-import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from '../../test/support/test-agent.js';
+import { api, mediaForm, sleepWorkerUrl, startTestAgent, waitForStatus, type TestAgent } from '../../../test-harness/agent/test-agent.js';
 import { openSpeakerIndex } from './open-speaker-index.js';
 
 const unit = (i: number, dims = 16): number[] => Array.from({ length: dims }, (_, k) => (k === i ? 1 : 0));

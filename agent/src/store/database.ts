@@ -93,6 +93,86 @@ const migrations: string[] = [
   CREATE INDEX speaker_turns_tenant ON speaker_turns (tenant);
   CREATE INDEX speaker_turns_job ON speaker_turns (job_id);
   `,
+  // Tenancy: the all-tenants scope (a CHECK cannot be altered: the table is rebuilt), an audit log of who did
+  // what, and a per-job event counter (SSE ids) instead of one counter across tenants.
+  `
+  CREATE TABLE tokens_v3 (
+    id TEXT PRIMARY KEY,
+    secret_sha256 BLOB NOT NULL,
+    scope TEXT NOT NULL CHECK (scope IN ('all-tenants','admin','submit','read')),
+    tenant TEXT NOT NULL,
+    label TEXT,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+  INSERT INTO tokens_v3 SELECT id, secret_sha256, scope, tenant, label, created_at, last_used_at, revoked_at FROM tokens;
+  DROP TABLE tokens;
+  ALTER TABLE tokens_v3 RENAME TO tokens;
+  CREATE INDEX tokens_tenant ON tokens (tenant);
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    tenant TEXT,
+    actor TEXT NOT NULL,
+    actor_tenant TEXT,
+    target TEXT,
+    detail TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX audit_tenant ON audit (tenant, seq);
+
+  ALTER TABLE jobs ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+  `,
+  // Limits and faults: what a request was (file hash and analyses) so a reused Idempotency-Key is noticed; runs a
+  // job's own worker died in (counted against max_attempts) apart from runs the whole agent was stopped in (not
+  // counted); indexes for per-tenant counts and fair ordering.
+  `
+  ALTER TABLE jobs ADD COLUMN request_sha256 TEXT;
+  ALTER TABLE jobs ADD COLUMN worker_failures INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX jobs_tenant_status ON jobs (tenant, status);
+  CREATE INDEX jobs_tenant_started ON jobs (tenant, started_at);
+  `,
+  // Webhooks: a job's callback URL, each tenant's signing secret, and every delivery with its attempts (the log the
+  // API serves). A delivery belongs to one terminal state of its job (job_event_seq), so a re-run calls back again.
+  `
+  ALTER TABLE jobs ADD COLUMN callback_url TEXT;
+  CREATE TABLE webhook_secrets (
+    tenant TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    job_event_seq INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    give_up_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    last_status INTEGER,
+    last_error TEXT
+  );
+  CREATE UNIQUE INDEX webhook_deliveries_once ON webhook_deliveries (job_id, job_event_seq);
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+  CREATE INDEX webhook_deliveries_tenant ON webhook_deliveries (tenant);
+  CREATE TABLE webhook_attempts (
+    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    status_code INTEGER,
+    error TEXT,
+    duration_ms INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);
+  `,
 ];
 
 export function openDatabase(file: string): OpenedDatabase {
@@ -101,6 +181,8 @@ export function openDatabase(file: string): OpenedDatabase {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Erased rows (a job's faces, a tenant's results) are overwritten on disk, not just unlinked from the b-tree.
+  db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   let hasVectorSearch = false;

@@ -25,7 +25,21 @@ export interface PersonRecord {
   name: string | null;
   faceCount: number;
   createdAt: number;
+  /** The person's first face that has a stored picture: their thumbnail. Null when none has one. */
+  coverFaceId: string | null;
 }
+
+/**
+ * Face pictures (small JPEGs, see faces-search/face-crops.ts), one per face, gone with their face. Created here
+ * rather than as a numbered migration so that this feature's schema stays beside its queries; IF NOT EXISTS
+ * makes it safe on every start and on databases made before it.
+ */
+const faceCropsSchema = `
+  CREATE TABLE IF NOT EXISTS face_crops (
+    face_id TEXT PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+    jpeg BLOB NOT NULL
+  );
+`;
 
 interface FaceRow {
   id: string;
@@ -65,6 +79,7 @@ export class FacesRepository {
     private readonly hasVectorSearch: boolean,
     private readonly now: () => number = Date.now,
   ) {
+    db.exec(faceCropsSchema);
     this.sql = statementCache(db);
   }
 
@@ -73,6 +88,18 @@ export class FacesRepository {
   insertFace(face: { id: string; tenant: string; jobId: string; faceIndex: number; box: Box; vector: ArrayLike<number>; personId: string }): void {
     this.sql('INSERT INTO faces (id, tenant, job_id, face_index, box, vector, person_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(face.id, face.tenant, face.jobId, face.faceIndex, JSON.stringify(face.box), vectorToBlob(face.vector), face.personId, this.now());
+  }
+
+  insertCrop(faceId: string, jpeg: Buffer): void {
+    this.sql('INSERT OR REPLACE INTO face_crops (face_id, jpeg) VALUES (?, ?)').run(faceId, jpeg);
+  }
+
+  /** The face's picture: undefined when the tenant has no such face, null when the face has no picture. */
+  cropOf(tenant: string, faceId: string): Buffer | null | undefined {
+    const row = this.sql('SELECT c.jpeg AS jpeg FROM faces f LEFT JOIN face_crops c ON c.face_id = f.id WHERE f.id = ? AND f.tenant = ?').get(faceId, tenant) as
+      | { jpeg: Buffer | null }
+      | undefined;
+    return row === undefined ? undefined : row.jpeg;
   }
 
   getForTenant(tenant: string, id: string): StoredFace | undefined {
@@ -116,15 +143,33 @@ export class FacesRepository {
 
   listPersons(tenant: string): PersonRecord[] {
     const rows = this.sql(
-        `SELECT p.id, p.tenant, p.name, p.created_at, count(f.id) AS face_count FROM persons p
-         LEFT JOIN faces f ON f.person_id = p.id WHERE p.tenant = ? GROUP BY p.id ORDER BY p.created_at, p.id`,
+        `SELECT p.id, p.tenant, p.name, p.created_at, count(f.id) AS face_count,
+           (SELECT cf.id FROM faces cf JOIN face_crops c ON c.face_id = cf.id WHERE cf.person_id = p.id
+            ORDER BY cf.created_at, cf.id LIMIT 1) AS cover_face_id
+         FROM persons p LEFT JOIN faces f ON f.person_id = p.id WHERE p.tenant = ? GROUP BY p.id ORDER BY p.created_at, p.id`,
       )
-      .all(tenant) as Array<{ id: string; tenant: string; name: string | null; created_at: number; face_count: number }>;
-    return rows.map((r) => ({ id: r.id, tenant: r.tenant, name: r.name, faceCount: r.face_count, createdAt: r.created_at }));
+      .all(tenant) as Array<{ id: string; tenant: string; name: string | null; created_at: number; face_count: number; cover_face_id: string | null }>;
+    return rows.map((r) => ({ id: r.id, tenant: r.tenant, name: r.name, faceCount: r.face_count, createdAt: r.created_at, coverFaceId: r.cover_face_id }));
   }
 
   getPerson(tenant: string, id: string): PersonRecord | undefined {
     return this.listPersons(tenant).find((p) => p.id === id);
+  }
+
+  /**
+   * Moves every face of person `fromId` to person `intoId` and removes `fromId`, within one tenant; the merged
+   * person keeps its name, or takes the other's when it had none. False when either is not the tenant's.
+   */
+  mergePersons(tenant: string, intoId: string, fromId: string): boolean {
+    return this.db.transaction(() => {
+      const into = this.sql('SELECT name FROM persons WHERE id = ? AND tenant = ?').get(intoId, tenant) as { name: string | null } | undefined;
+      const from = this.sql('SELECT name FROM persons WHERE id = ? AND tenant = ?').get(fromId, tenant) as { name: string | null } | undefined;
+      if (!into || !from) return false;
+      this.sql('UPDATE faces SET person_id = ? WHERE person_id = ? AND tenant = ?').run(intoId, fromId, tenant);
+      if (into.name === null && from.name !== null) this.sql('UPDATE persons SET name = ? WHERE id = ? AND tenant = ?').run(from.name, intoId, tenant);
+      this.sql('DELETE FROM persons WHERE id = ? AND tenant = ?').run(fromId, tenant);
+      return true;
+    })();
   }
 
   renamePerson(tenant: string, id: string, name: string | null): boolean {

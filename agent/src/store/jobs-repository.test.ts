@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from './database.js';
-import { JobsRepository, type NewJob } from './jobs-repository.js';
+import { JobsRepository, maxInterruptions, type NewJob } from './jobs-repository.js';
 
 let dir: string;
 let db: Db;
@@ -64,14 +64,19 @@ describe('JobsRepository', () => {
     expect(jobs.get('j')).toMatchObject({ status: 'succeeded', result: { from: 'alive' } });
   });
 
-  it('fails a job whose agent died on every attempt instead of retrying forever', () => {
+  it('takes a job whose agent died back without counting it against its attempts, and ends a crash loop', () => {
     jobs.insert(job('poison', { maxAttempts: 2 }));
     jobs.leaseNextJob('a', 100);
+    // The agent holding it died (lease ran out) more often than the job's attempts allow: still taken again.
+    for (let i = 1; i < maxInterruptions; i++) {
+      now += 200;
+      expect(jobs.leaseNextJob(`agent-${i}`, 100)?.id).toBe('poison');
+    }
+    expect(jobs.get('poison')).toMatchObject({ status: 'running', interruptions: maxInterruptions - 1 });
+    // One more: an agent that stops every time it runs this job is not started on it for ever.
     now += 200;
-    jobs.leaseNextJob('b', 100);
-    now += 200;
-    expect(jobs.leaseNextJob('c', 100)).toBeUndefined();
-    expect(jobs.get('poison')).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' }, attempts: 2 });
+    expect(jobs.leaseNextJob('last', 100)).toBeUndefined();
+    expect(jobs.get('poison')).toMatchObject({ status: 'failed', error: { code: 'INTERNAL', message: expect.stringContaining(`${maxInterruptions} times`) } });
   });
 
   it('returns the existing job for a repeated idempotency key, per tenant', () => {

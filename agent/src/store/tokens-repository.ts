@@ -2,10 +2,11 @@
 // constant time, so neither a database leak nor response timing reveals a usable token. Every request checks a
 // token, so a token that verified is remembered for a few seconds (see VerifiedTokenCache).
 import crypto from 'node:crypto';
+import { tokenScopes } from '../contracts/http-v1.js';
 import type { Db } from './database.js';
 import { statementCache } from './statement-cache.js';
 
-export const tokenScopes = ['admin', 'submit', 'read'] as const;
+export { tokenScopes };
 export type TokenScope = (typeof tokenScopes)[number];
 
 export interface TokenRecord {
@@ -128,6 +129,12 @@ export class TokensRepository {
     if (!match) throw new Error('not a Mediafleet token (mf_<12 chars>_<43 chars>)');
     const existing = this.verify(token);
     if (existing) {
+      // Registered by an agent from before the all-tenants scope existed: the same token, raised to the scope it now gets.
+      if (existing.scope === 'admin' && input.scope === 'all-tenants' && existing.tenant === input.tenant && existing.label === input.label) {
+        this.sql('UPDATE tokens SET scope = ? WHERE id = ?').run(input.scope, existing.id);
+        this.verified.evictTokenId(existing.id);
+        return this.get(existing.id)!;
+      }
       if (existing.scope !== input.scope || existing.tenant !== input.tenant) throw new Error(`token ${existing.id} exists with another scope or tenant`);
       return existing;
     }
@@ -160,8 +167,18 @@ export class TokensRepository {
     return row ? toRecord(row) : undefined;
   }
 
-  list(): TokenRecord[] {
-    return (this.sql('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toRecord);
+  /** Every token, or one tenant's. */
+  list(tenant?: string): TokenRecord[] {
+    const rows = tenant === undefined ? this.sql('SELECT * FROM tokens ORDER BY created_at, id').all() : this.sql('SELECT * FROM tokens WHERE tenant = ? ORDER BY created_at, id').all(tenant);
+    return (rows as TokenRow[]).map(toRecord);
+  }
+
+  /** Removes a tenant's tokens altogether (erasing a tenant), never an all-tenants token; returns how many. */
+  deleteForTenant(tenant: string): number {
+    const ids = (this.sql("SELECT id FROM tokens WHERE tenant = ? AND scope != 'all-tenants'").all(tenant) as Array<{ id: string }>).map((r) => r.id);
+    this.sql("DELETE FROM tokens WHERE tenant = ? AND scope != 'all-tenants'").run(tenant);
+    for (const id of ids) this.verified.evictTokenId(id);
+    return ids.length;
   }
 
   revoke(id: string): boolean {

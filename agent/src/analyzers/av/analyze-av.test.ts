@@ -7,7 +7,7 @@ import { decodeAudioForSpeech, encodeWavPcm16, SPEECH_SAMPLE_RATE } from '../../
 import type { ModelManager } from '../../models/model-manager.js';
 import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
 import { analyzeAudioVideo } from './analyze-av.js';
-import { agent, fixtures, makeMedia, managerWithModels, tempDir } from './av-test-support.js';
+import { agent, fixtures, makeMedia, managerWithModels, tempDir } from '../../../../test-harness/agent/av-test-support.js';
 
 const wav = { mime: 'audio/wav', kind: 'audio' as const };
 const jfk = path.join(fixtures, 'audio/jfk.wav');

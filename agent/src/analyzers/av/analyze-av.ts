@@ -18,6 +18,7 @@ import { chooseAsrEngine } from '../transcribe/choose-asr-engine.js';
 import { detectSpeech, resolveVadModel, VAD_MODEL_ID } from '../vad/detect-speech.js';
 import { analyzeVideo } from '../video/analyze-video.js';
 import type { KeyframeAnalysisName, KeyframeAnalyzers } from '../video/keyframe-analyzers.js';
+import { analysisSettings } from '../../config.js';
 
 export interface AnalyzeAudioVideoOptions {
   analyses?: AnalysisName[];
@@ -41,13 +42,7 @@ export interface AnalyzeAudioVideoOptions {
 
 const keyframeAnalysisNames: KeyframeAnalysisName[] = ['nsfw', 'faces', 'pose', 'ocr'];
 
-export function maxDurationFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MEDIAFLEET_MAX_DURATION_SEC;
-  if (!raw) return 4 * 3600;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new AgentError('BAD_REQUEST', `MEDIAFLEET_MAX_DURATION_SEC must be a positive number, got ${raw}`);
-  return n;
-}
+
 
 /** What runs when the caller names no analyses: the transcript for audio; for video also the keyframe plan. */
 function planFor(kind: 'audio' | 'video', requested: AnalysisName[] | undefined): { audio: ('transcribe' | 'speakers')[]; frames: KeyframeAnalysisName[] } {
@@ -81,7 +76,7 @@ export async function analyzeAudioVideo(
     if (signal?.aborted) throw new AgentError('CANCELED');
   };
   const manager = opts.modelManager ?? defaultModelManager();
-  const maxDurationSec = opts.maxDurationSec ?? maxDurationFromEnv();
+  const maxDurationSec = opts.maxDurationSec ?? analysisSettings().maxDurationSec;
   const timings: Record<string, number> = {};
   const models: Record<string, string> = {};
   const skipped: NonNullable<ResultDocument['skipped']> = [];

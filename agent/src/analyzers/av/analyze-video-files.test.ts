@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ResultDocument } from '../../contracts/result-document.js';
 import type { ModelManager } from '../../models/model-manager.js';
 import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { keyframeFaceCropName } from '../../faces-search/face-crops.js';
 import { analyzeAudioVideo } from './analyze-av.js';
-import { agent, fixtures, makeMedia, managerWithModels, tempDir } from './av-test-support.js';
+import { agent, fixtures, makeMedia, managerWithModels, tempDir } from '../../../../test-harness/agent/av-test-support.js';
 
 const avi = { mime: 'video/vnd.avi', kind: 'video' as const };
 const work = tempDir('mf-video-');
@@ -56,10 +57,19 @@ describe('analyzeAudioVideo on video', () => {
     expect(doc.transcript?.segments).toEqual([]);
 
     const stages = new Set(events.map((e) => e.stage));
-    for (const stage of ['probe', 'frames', 'keyframe', 'done']) expect(stages.has(stage), stage).toBe(true);
-    const keyframeEvents = events.filter((e) => e.stage === 'keyframe');
-    expect(keyframeEvents).toHaveLength(timeline.length);
-    expect(keyframeEvents.at(-1)?.progress).toBe(1);
+    for (const stage of ['probe', 'frames', 'done']) expect(stages.has(stage), stage).toBe(true);
+    // Each analysis of each keyframe says which keyframe of how many, in order, with progress that only grows.
+    const n = timeline.length;
+    const keyframeEvents = events.filter((e) => e.stage.startsWith('keyframe '));
+    expect(keyframeEvents[0]?.stage).toBe(`keyframe 1 of ${n}: faces`);
+    expect(keyframeEvents.at(-1)?.stage).toBe(`keyframe ${n} of ${n}: nsfw`);
+    expect(new Set(keyframeEvents.map((e) => e.stage)).size).toBe(n * 3);
+    for (const [i, e] of keyframeEvents.entries()) if (i > 0) expect(e.progress).toBeGreaterThanOrEqual(keyframeEvents[i - 1]!.progress);
+    expect(events.at(-1)).toMatchObject({ stage: 'done', progress: 1 });
+    // The face index keeps a picture of each face seen on a keyframe.
+    for (const [i, entry] of timeline.entries()) {
+      for (const [f] of (entry.faces ?? []).entries()) expect(existsSync(path.join(thumbnailsDir, keyframeFaceCropName(i, f))), `face ${f} of keyframe ${i}`).toBe(true);
+    }
     console.log(`vtest.avi: ${timeline.length} keyframes in ${seconds.toFixed(1)} s, max persons ${doc.summary?.maxPersons}`);
   }, 600_000);
 

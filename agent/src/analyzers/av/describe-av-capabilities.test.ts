@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
-import { managerWithModels } from './av-test-support.js';
+import { managerWithModels } from '../../../../test-harness/agent/av-test-support.js';
 import { describeAvCapabilities } from './describe-av-capabilities.js';
 
 describe('describeAvCapabilities', () => {

@@ -68,7 +68,7 @@ describe('the rules file', () => {
   });
 
   it('is found through MEDIAFLEET_NSFW_RULES', () => {
-    expect(defaultNsfwRulesPath({ MEDIAFLEET_NSFW_RULES: '/etc/mediafleet/nsfw.json' })).toBe('/etc/mediafleet/nsfw.json');
+    expect(defaultNsfwRulesPath({ nsfwRules: '/etc/mediafleet/nsfw.json' })).toBe('/etc/mediafleet/nsfw.json');
     expect(defaultNsfwRulesPath({})).toMatch(/agent\/config\/nsfw-rules\.json$/);
   });
 });

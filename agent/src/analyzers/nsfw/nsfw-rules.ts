@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AgentError } from '../../errors.js';
 import type { NsfwVerdict } from '../../contracts/result-document.js';
+import { analysisSettings, type AnalysisSettings } from '../../config.js';
 
 export const nsfwModelNames = ['MobileNetV2', 'MobileNetV2Mid', 'InceptionV3'] as const;
 export const nsfwClassNames = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
@@ -42,8 +43,8 @@ export function decideNsfwVerdict(scores: Record<string, number>, rules: readonl
   return decision;
 }
 
-export function defaultNsfwRulesPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MEDIAFLEET_NSFW_RULES || fileURLToPath(new URL('../../../config/nsfw-rules.json', import.meta.url));
+export function defaultNsfwRulesPath(settings: Pick<AnalysisSettings, 'nsfwRules'> = analysisSettings()): string {
+  return settings.nsfwRules || fileURLToPath(new URL('../../../config/nsfw-rules.json', import.meta.url));
 }
 
 export function parseNsfwRules(text: string, source: string): NsfwRules {

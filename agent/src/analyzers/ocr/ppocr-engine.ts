@@ -7,6 +7,8 @@ import type { OcrSection } from '../../contracts/result-document.js';
 import { downscaleToFit, encodePng, padImage, type DecodedImage } from '../../media/decode-image.js';
 import { guessLanguageTag, polygonToBox } from './ocr-box.js';
 import { installFastPpOcrInput, RgbaPixels, rgbToPaddedRgba } from './ppocr-fast-input.js';
+import { analysisSettings } from '../../config.js';
+import { currentDevicePlan, reportDeviceFallback } from '../../runtimes/gpu/current-devices.js';
 
 const require = createRequire(import.meta.url);
 
@@ -34,8 +36,18 @@ export function loadPpOcr(): Promise<OcrInstance> {
     const { default: Ocr } = await import('@gutenye/ocr-node');
     // onnxruntime uses every core by default; the agent runs one analysis per worker thread and keeps a core for
     // the HTTP side, so each session gets MEDIAFLEET_ONNX_THREADS intra-op threads (default 1).
-    const threads = Math.max(1, Number(process.env.MEDIAFLEET_ONNX_THREADS ?? 1) || 1);
-    const ocr = (await Ocr.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } })) as OcrInstance;
+    const threads = analysisSettings().onnxThreads;
+    const cpu = { intraOpNumThreads: threads, interOpNumThreads: 1 };
+    let ocr: OcrInstance | undefined;
+    if (currentDevicePlan().ocr.device === 'cuda') {
+      // The CUDA provider first, the CPU for any operator it lacks; a provider that cannot load fails the create.
+      try {
+        ocr = (await Ocr.create({ onnxOptions: { ...cpu, executionProviders: ['cuda', 'cpu'] } })) as OcrInstance;
+      } catch (err) {
+        reportDeviceFallback('ocr', `onnxruntime's CUDA provider did not load: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    ocr ??= (await Ocr.create({ onnxOptions: cpu })) as OcrInstance;
     loaded = true;
     return ocr;
   })().catch((err: unknown) => {

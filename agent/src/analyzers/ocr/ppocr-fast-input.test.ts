@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, encodePng, padImage } from '../../media/decode-image.js';
 import { installFastPpOcrInput, rgbaToPlanarBgr, rgbToPaddedRgba } from './ppocr-fast-input.js';
+import { fixture } from '../../../../test-harness/shared-folder.js';
 
 async function rgbaOf(file: string | Buffer): Promise<{ data: Buffer; width: number; height: number }> {
   const { data, info } = await sharp(file).ensureAlpha(1).raw().toBuffer({ resolveWithObject: true });
@@ -17,7 +18,7 @@ describe('PP-OCR model input', () => {
 
   it('gives exactly the float32 values of the library’s imageToInput, for the detector and the recogniser settings', async () => {
     const { original } = (await installFastPpOcrInput())!;
-    const image = await rgbaOf('/work/shared/fixtures/images/page.png');
+    const image = await rgbaOf(fixture('images', 'page.png'));
     for (const options of [{}, { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }]) {
       const expected = original(image, options);
       const actual = rgbaToPlanarBgr(image, options);
@@ -29,7 +30,7 @@ describe('PP-OCR model input', () => {
 
   it('hands the library the same RGBA pixels it decoded from the padded PNG before', async () => {
     for (const name of ['page.png', 'messi5.jpg']) {
-      const image = await decodeImage(`/work/shared/fixtures/images/${name}`);
+      const image = await decodeImage(fixture('images', name));
       const width = Math.ceil(image.width / 32) * 32;
       const height = Math.ceil(image.height / 32) * 32;
       const viaPng = await rgbaOf(await encodePng(await padImage(image, width, height)));

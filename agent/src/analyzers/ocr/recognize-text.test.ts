@@ -10,8 +10,9 @@ import { decodeImage, type DecodedImage } from '../../media/decode-image.js';
 import { characterErrorRate } from './character-error-rate.js';
 import { recognizeText } from './recognize-text.js';
 import { findTesseractLangData, terminateTesseractWorkers } from './tesseract-engine.js';
+import { fixture } from '../../../../test-harness/shared-folder.js';
 
-const fixtures = '/work/shared/fixtures/images';
+const fixtures = fixture('images');
 const images: Record<string, DecodedImage> = {};
 
 beforeAll(async () => {

@@ -8,6 +8,7 @@ import { AgentError } from '../../errors.js';
 import sharp from 'sharp';
 import type { DecodedImage } from '../../media/decode-image.js';
 import { polygonToBox } from './ocr-box.js';
+import { analysisSettings } from '../../config.js';
 
 const require = createRequire(import.meta.url);
 
@@ -109,9 +110,8 @@ export async function prepareForTesseract(image: DecodedImage): Promise<{ png: B
 
 /**
  * tesseract.js runs in a worker thread that keeps the process alive and is not exposed to unref. An idle worker is
- * ended after this long, so a CLI run exits on its own (callers that can should call `terminateTesseractWorkers`).
+ * ended after MEDIAFLEET_TESSERACT_IDLE_MS, so a CLI run exits on its own (callers that can should call `terminateTesseractWorkers`).
  */
-const IDLE_MS = Number(process.env.MEDIAFLEET_TESSERACT_IDLE_MS ?? 5000);
 const inFlight = new Map<string, number>();
 const idleTimers = new Map<string, NodeJS.Timeout>();
 
@@ -130,7 +130,7 @@ function markIdle(ocrLang: string): void {
     const worker = workers.get(ocrLang);
     workers.delete(ocrLang);
     void worker?.then((w) => w.terminate()).catch(() => undefined);
-  }, IDLE_MS);
+  }, analysisSettings().tesseractIdleMs);
   timer.unref();
   idleTimers.set(ocrLang, timer);
 }

@@ -8,6 +8,7 @@ import { decodeAudioForSpeech } from '../../media/av/decode-audio.js';
 import { defaultModelManager, ModelManager } from '../../models/model-manager.js';
 import { defaultManifestsDir } from '../../models/model-manifest.js';
 import { assignSpeakers, diarizeSpeakers, EMBEDDING_MODEL_ID, SEGMENTATION_MODEL_ID } from './diarize-speakers.js';
+import { fixture } from '../../../../test-harness/shared-folder.js';
 
 const emptyCache = new ModelManager({ manifestsDir: defaultManifestsDir({}), cacheDir: mkdtempSync(path.join(os.tmpdir(), 'mf-empty-cache-')) });
 const installed = await defaultModelManager()
@@ -17,7 +18,7 @@ const installed = await defaultModelManager()
 
 describe('speaker diarization', () => {
   it('reports MODEL_MISSING naming both absent models', async () => {
-    const audio = await decodeAudioForSpeech(path.resolve('../shared/fixtures/audio/jfk.wav'), 'wav');
+    const audio = await decodeAudioForSpeech(fixture('audio', 'jfk.wav'), 'wav');
     const err = await diarizeSpeakers(audio, { manager: emptyCache }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'MODEL_MISSING' });
     expect((err as Error).message).toContain(SEGMENTATION_MODEL_ID);
@@ -27,7 +28,7 @@ describe('speaker diarization', () => {
   it.skipIf(!installed)(
     'finds one speaker in jfk.wav (skipped: the diarization models are not installed in MEDIAFLEET_MODELS_DIR and cannot be downloaded here)',
     async () => {
-      const audio = await decodeAudioForSpeech(path.resolve('../shared/fixtures/audio/jfk.wav'), 'wav');
+      const audio = await decodeAudioForSpeech(fixture('audio', 'jfk.wav'), 'wav');
       const result = await diarizeSpeakers(audio);
       expect(result.speakers).toEqual(['S1']);
       expect(result.turns.length).toBeGreaterThan(0);

@@ -1,6 +1,8 @@
-// PocketSphinx on real recordings: word error rate per file against the reference transcripts, and proof that
-// the agent's path (ffmpeg decode → 16 kHz float → in-process decoder loaded once) gives exactly what the Debian
-// CLI gives by hand, and what the agent's CLI fallback gives, word times and confidences included.
+// PocketSphinx on real recordings: word error rate per file against the reference transcripts, next to the
+// Debian CLI run by hand as a user would (`pocketsphinx_continuous -infile F`, default flags): the agent's path
+// (ffmpeg decode → 16 kHz float → two passes in the in-process decoder) must be at least as good on every clip.
+// And the agent's CLI fallback (the same two passes through pocketsphinx_continuous and pocketsphinx_batch)
+// gives exactly what the in-process decoder gives, word times and confidences included.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -9,13 +11,15 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudioForSpeech } from '../../media/av/decode-audio.js';
-import { findPocketsphinx, pocketsphinxTuningArgs } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
+import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
 import { AgentError } from '../../errors.js';
 import { createPocketsphinxEngine, pocketsphinxRuntimeInUse, releasePocketsphinxDecoders } from './pocketsphinx-engine.js';
 import { toSrt, toVtt } from './subtitles.js';
 import { wordErrorRate } from './word-error-rate.js';
+import { analysisSettings } from '../../config.js';
+import { fixture } from '../../../../test-harness/shared-folder.js';
 
-const audioDir = path.resolve('../shared/fixtures/audio');
+const audioDir = fixture('audio');
 const references = new Map(
   readFileSync(path.join(audioDir, 'transcripts.txt'), 'utf8')
     .split('\n')
@@ -23,10 +27,10 @@ const references = new Map(
     .map((l) => l.split('\t') as [string, string]),
 );
 
-/** The engine's own tool, run by hand with the agent's search settings: the hypothesis lines joined. */
+/** The engine's own tool with its default flags, as a user runs it: the hypothesis lines joined. */
 async function pocketsphinxByHand(file: string): Promise<string> {
   const { spawn } = await import('node:child_process');
-  const child = spawn('pocketsphinx_continuous', ['-infile', file, ...pocketsphinxTuningArgs], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('pocketsphinx_continuous', ['-infile', file], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   await new Promise((resolve) => child.on('close', resolve));
@@ -35,8 +39,8 @@ async function pocketsphinxByHand(file: string): Promise<string> {
 
 /**
  * pocketsphinx_continuous 0.8 skips a fixed 44-byte WAV header. A file with extra chunks (jfk.wav has a 26-byte
- * LIST chunk) would have those header bytes decoded as audio by the CLI, so the by-hand run gets the same samples
- * behind a canonical header: a byte copy of the data chunk, nothing resampled.
+ * LIST chunk) has those header bytes decoded as audio by the CLI, so the by-hand run is also made on the same
+ * samples behind a canonical header (a byte copy of the data chunk, nothing resampled) and reported beside it.
  */
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'mf-sphinx-test-'));
 function withCanonicalHeader(file: string): { file: string; extraHeaderBytes: number } {
@@ -61,10 +65,10 @@ function withCanonicalHeader(file: string): { file: string; extraHeaderBytes: nu
 const installed = findPocketsphinx() !== undefined;
 
 describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + pocketsphinx-en-us; skipped without them)', () => {
-  const engine = createPocketsphinxEngine(process.env, { runtime: 'library' });
-  const cliEngine = createPocketsphinxEngine(process.env, { runtime: 'cli' });
+  const engine = createPocketsphinxEngine(analysisSettings(), { runtime: 'library' });
+  const cliEngine = createPocketsphinxEngine(analysisSettings(), { runtime: 'cli' });
   afterAll(releasePocketsphinxDecoders);
-  const results: Record<string, { agent: number; cli: number; cliOnOriginal?: number; xRealtime: number }> = {};
+  const results: Record<string, { agent: number; cli: number; cliOnCanonicalHeader?: number; words: number; xRealtime: number }> = {};
   let jfkTranscript: Awaited<ReturnType<typeof engine.transcribe>> | undefined;
 
   it('uses the in-process library (libpocketsphinx3 comes with the pocketsphinx package)', () => {
@@ -72,27 +76,27 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
   });
 
   it('falls back to the CLI, with the same result, when the library cannot be loaded', async () => {
-    const env = { ...process.env, MEDIAFLEET_POCKETSPHINX_LIB: path.join(scratch, 'missing', 'libpocketsphinx.so.3') };
-    const inUse = pocketsphinxRuntimeInUse('library', env);
+    const settings = { ...analysisSettings(), pocketsphinxLib: path.join(scratch, 'missing', 'libpocketsphinx.so.3') };
+    const inUse = pocketsphinxRuntimeInUse('library', settings);
     expect(inUse.runtime).toBe('cli');
     expect(inUse.reason).toMatch(/cannot load .*missing\/libpocketsphinx\.so\.3/);
     const cards = await decodeAudioForSpeech(path.join(audioDir, 'cards-005.wav'), 'wav');
-    const fallback = await createPocketsphinxEngine(env).transcribe(cards);
+    const fallback = await createPocketsphinxEngine(settings).transcribe(cards);
     expect(fallback.words?.length).toBeGreaterThan(0);
     expect(fallback).toEqual(await engine.transcribe(cards));
   }, 600_000);
 
-  it.each([...references.keys()])('%s: WER equals the CLI run by hand, timings are consistent', async (name) => {
+  it.each([...references.keys()])('%s: WER at least as good as pocketsphinx_continuous with its default flags; timings consistent', async (name) => {
     const file = path.join(audioDir, name);
     const audio = await decodeAudioForSpeech(file, 'wav');
     const canonical = withCanonicalHeader(file);
     const reference = references.get(name)!;
     const started = performance.now();
     // Two cores: the agent's run and the by-hand run side by side.
-    const [transcript, byHand, byHandOnOriginal] = await Promise.all([
-      engine.transcribe(audio).then((t) => ((results[name] = { agent: 0, cli: 0, xRealtime: audio.durationSec / ((performance.now() - started) / 1000) }), t)),
-      pocketsphinxByHand(canonical.file),
-      canonical.extraHeaderBytes > 0 ? pocketsphinxByHand(file) : undefined,
+    const [transcript, byHand, byHandOnCanonical] = await Promise.all([
+      engine.transcribe(audio).then((t) => ((results[name] = { agent: 0, cli: 0, words: 0, xRealtime: audio.durationSec / ((performance.now() - started) / 1000) }), t)),
+      pocketsphinxByHand(file),
+      canonical.extraHeaderBytes > 0 ? pocketsphinxByHand(canonical.file) : undefined,
     ]);
     const agentWer = wordErrorRate(reference, transcript.text);
     const cliWer = wordErrorRate(reference, byHand);
@@ -100,11 +104,17 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
       ...results[name],
       agent: agentWer,
       cli: cliWer,
-      ...(byHandOnOriginal !== undefined ? { cliOnOriginal: wordErrorRate(reference, byHandOnOriginal) } : {}),
+      words: reference.split(' ').length,
+      ...(byHandOnCanonical !== undefined ? { cliOnCanonicalHeader: wordErrorRate(reference, byHandOnCanonical) } : {}),
     };
-    if (name === 'jfk.wav') jfkTranscript = transcript;
+    if (name === 'jfk.wav') {
+      jfkTranscript = transcript;
+      // Word times are the file's: "country" ends at about 10.4 s (a pass that dropped pauses put it near 9 s).
+      expect(transcript.words!.at(-1)!.end).toBeGreaterThan(10);
+      expect(transcript.segments.length).toBeGreaterThan(1);
+    }
 
-    expect(agentWer).toBe(cliWer);
+    expect(agentWer, `agent: "${transcript.text}"; pocketsphinx_continuous: "${byHand}"`).toBeLessThanOrEqual(cliWer);
     expect(transcript).toMatchObject({ engine: 'pocketsphinx', language: 'en' });
     expect(transcript.segments.length).toBeGreaterThan(0);
     let last = 0;
@@ -114,9 +124,12 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
       expect(s.end).toBeLessThanOrEqual(audio.durationSec + 0.05);
       last = s.end;
     }
+    let lastWordEnd = 0;
     for (const w of transcript.words ?? []) {
       expect(w.end).toBeGreaterThanOrEqual(w.start);
+      expect(w.start).toBeGreaterThanOrEqual(lastWordEnd - 0.001);
       expect(w.word).not.toMatch(/^<|\(\d+\)$/);
+      lastWordEnd = w.end;
     }
     expect(transcript.words?.map((w) => w.word).join(' ')).toBe(transcript.text);
     // The in-process decoder and the CLI fallback agree on everything: segments, word times, confidences.
@@ -193,12 +206,13 @@ describe.skipIf(!installed)('PocketSphinx engine (needs Debian pocketsphinx + po
     expect(await engine.transcribe(cards)).toEqual(expected);
   }, 600_000);
 
-  it('recognises most of the words overall (WER over all files below 50%)', () => {
+  it('over all clips, fewer words wrong than pocketsphinx_continuous with its defaults, and most words right', () => {
     const values = Object.values(results);
     expect(values.length).toBe(references.size);
-    const mean = values.reduce((s, r) => s + r.agent, 0) / values.length;
-    console.log('pocketsphinx WER per file', JSON.stringify(results));
-    expect(mean).toBeLessThan(0.5);
+    const pooled = (key: 'agent' | 'cli') => values.reduce((s, r) => s + r[key] * r.words, 0) / values.reduce((s, r) => s + r.words, 0);
+    console.log(`pocketsphinx WER pooled: agent ${pooled('agent').toFixed(3)}, pocketsphinx_continuous ${pooled('cli').toFixed(3)}; per file ${JSON.stringify(results)}`);
+    expect(pooled('agent')).toBeLessThan(pooled('cli'));
+    expect(pooled('agent')).toBeLessThan(0.35);
   });
 
   it('exports SRT and VTT with its timings', async () => {

@@ -7,7 +7,7 @@ import { ResultDocument } from '../../contracts/result-document.js';
 import type { ModelManager } from '../../models/model-manager.js';
 import { findPocketsphinx } from '../../runtimes/pocketsphinx/pocketsphinx-cli.js';
 import { analyzeAudioVideo } from '../av/analyze-av.js';
-import { agent, fixtures, managerWithModels, sharedModels } from '../av/av-test-support.js';
+import { agent, fixtures, managerWithModels, sharedModels } from '../../../../test-harness/agent/av-test-support.js';
 import { chooseAsrEngine } from './choose-asr-engine.js';
 import { releaseWhisperContexts } from './whisper-cpp-engine.js';
 

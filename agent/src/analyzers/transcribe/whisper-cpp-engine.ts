@@ -7,6 +7,8 @@ import { defaultModelManager, type ModelManager } from '../../models/model-manag
 import type { ModelManifest } from '../../models/model-manifest.js';
 import type { AsrEngine, EngineAvailability, TranscribeOptions } from './asr-engine.js';
 import { groupSpeechIntoChunks } from './speech-chunks.js';
+import { createRequire } from 'node:module';
+import { currentDevicePlan, reportDeviceFallback } from '../../runtimes/gpu/current-devices.js';
 
 interface WhisperContext {
   transcribeData(
@@ -18,6 +20,19 @@ interface WhisperContext {
 
 const contexts = new Map<string, Promise<WhisperContext>>();
 
+/**
+ * whisper.node falls back to its CPU build by itself when the CUDA one does not load (a missing libcuda), and says
+ * so only on the console: load the CUDA build first here, so a failure is known and reported with its reason.
+ */
+function loadableCudaBuild(): { ok: true } | { ok: false; reason: string } {
+  try {
+    createRequire(import.meta.url)('@fugood/node-whisper-linux-x64-cuda');
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `whisper.cpp's CUDA build did not load: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
 async function loadContext(modelPath: string): Promise<WhisperContext> {
   let ctx = contexts.get(modelPath);
   if (!ctx) {
@@ -25,9 +40,18 @@ async function loadContext(modelPath: string): Promise<WhisperContext> {
       // Imported by a runtime name: the package's published types point at a file it does not ship.
       const specifier = '@fugood/whisper.node';
       const { initWhisper } = (await import(specifier)) as {
-        initWhisper: (o: { filePath: string; useGpu?: boolean }) => Promise<WhisperContext>;
+        initWhisper: (o: { filePath: string; useGpu?: boolean }, variant?: 'cuda') => Promise<WhisperContext>;
       };
-      return initWhisper({ filePath: modelPath, useGpu: process.env.MEDIAFLEET_WHISPER_GPU === '1' });
+      const cuda = currentDevicePlan().transcribe.device === 'cuda' ? loadableCudaBuild() : null;
+      if (cuda && !cuda.ok) reportDeviceFallback('transcribe', cuda.reason);
+      if (cuda?.ok) {
+        try {
+          return await initWhisper({ filePath: modelPath, useGpu: true }, 'cuda');
+        } catch (err) {
+          reportDeviceFallback('transcribe', `whisper.cpp's CUDA build could not load the model: ${(err as Error).message}`);
+        }
+      }
+      return initWhisper({ filePath: modelPath, useGpu: false });
     })();
     contexts.set(modelPath, ctx);
     ctx.catch(() => contexts.delete(modelPath));

@@ -1,12 +1,12 @@
 // Silero VAD on a real recording and on silence made here.
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeAudioForSpeech, SPEECH_SAMPLE_RATE } from '../../media/av/decode-audio.js';
 import { detectSpeech } from './detect-speech.js';
+import { fixture, sharedModel } from '../../../../test-harness/shared-folder.js';
 
-const model = path.resolve('../shared/models/silero_vad.onnx');
-const jfk = path.resolve('../shared/fixtures/audio/jfk.wav');
+const model = sharedModel('silero_vad.onnx');
+const jfk = fixture('audio', 'jfk.wav');
 
 describe.skipIf(!existsSync(model))('Silero VAD (needs ../shared/models/silero_vad.onnx; skipped without it)', () => {
   it('finds the speech in jfk.wav and nothing in the pauses', async () => {

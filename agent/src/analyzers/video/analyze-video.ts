@@ -9,6 +9,7 @@ import { extractKeyframes, type KeyframeOptions } from '../../media/av/extract-k
 import type { RunLimits } from '../../media/av/media-tools.js';
 import { imageKeyframeAnalyzers, type KeyframeAnalysisName, type KeyframeAnalyzers, type KeyframeSections } from './keyframe-analyzers.js';
 import { summarizeTimeline, type VideoSummaryData } from './summarize-timeline.js';
+import { writeKeyframeFaceCrops } from '../../faces-search/face-crops.js';
 
 /** Thumbnail file names this module writes; anything else asked of the API is not one of ours. */
 export const thumbnailNamePattern = /^kf-\d{4}-\d+ms\.jpg$/;
@@ -38,8 +39,11 @@ export interface AnalyzeVideoOptions {
   analyzers?: KeyframeAnalyzers;
   limits?: Partial<RunLimits>;
   signal?: AbortSignal;
-  /** stage 'frames' while ffmpeg finds keyframes, then 'keyframe' once per analysed keyframe. */
-  onProgress?: (e: { stage: 'frames' | 'keyframe'; progress: number; t?: number }) => void;
+  /**
+   * 'frames' while ffmpeg finds keyframes; then, once per analysis of each keyframe, what runs in a person's
+   * words ("keyframe 12 of 80: faces", keyframeProgressStage) with the share of all that work done.
+   */
+  onProgress?: (e: { stage: string; progress: number; t?: number }) => void;
   durationSec?: number;
 }
 
@@ -48,6 +52,11 @@ export interface VideoAnalysis {
   summary: VideoSummaryData;
   models: Record<string, string>;
   timings: { frames: number } & Partial<Record<KeyframeAnalysisName, number>>;
+}
+
+/** The stage text while keyframe `index` (0-based) of `total` goes through `analysis`. */
+export function keyframeProgressStage(index: number, total: number, analysis: string): string {
+  return `keyframe ${index + 1} of ${total}: ${analysis}`;
 }
 
 export async function analyzeVideo(file: string, demuxer: string, opts: AnalyzeVideoOptions): Promise<VideoAnalysis> {
@@ -67,6 +76,9 @@ export async function analyzeVideo(file: string, demuxer: string, opts: AnalyzeV
     const timeline: VideoTimelineEntry[] = keyframes.map((k) => ({ t: Math.round(k.t * 1000) / 1000 }));
     if (opts.thumbnailsDir) await mkdir(opts.thumbnailsDir, { recursive: true });
 
+    // Progress counts each analysis of each keyframe: with 80 keyframes in batches of 8, a count per keyframe
+    // moved only when a whole batch was through every model (seen as "running: keyframe" for 45 s).
+    const steps = keyframes.length * opts.analyses.length;
     let done = 0;
     for (let b = 0; b < keyframes.length; b += batchSize) {
       const batch = keyframes.slice(b, b + batchSize);
@@ -75,6 +87,7 @@ export async function analyzeVideo(file: string, demuxer: string, opts: AnalyzeV
         const t0 = performance.now();
         for (const [i, image] of images.entries()) {
           if (opts.signal?.aborted) throw new AgentError('CANCELED');
+          opts.onProgress?.({ stage: keyframeProgressStage(b + i, keyframes.length, name), progress: done / steps, t: batch[i]!.t });
           // Embeddings are always computed for faces: the summary clusters them into persons.
           const { section, model } = await analyzers.run(name, image, {
             signal: opts.signal,
@@ -83,6 +96,7 @@ export async function analyzeVideo(file: string, demuxer: string, opts: AnalyzeV
           });
           Object.assign(timeline[b + i], { [name]: section });
           models[name] = model;
+          done += 1;
         }
         timings[name] = (timings[name] ?? 0) + performance.now() - t0;
       }
@@ -91,12 +105,15 @@ export async function analyzeVideo(file: string, demuxer: string, opts: AnalyzeV
           const name = `kf-${String(b + i).padStart(4, '0')}-${Math.round(k.t * 1000)}ms.jpg`;
           await sharp(k.file).resize({ width: opts.thumbnailWidth ?? 320, withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(path.join(opts.thumbnailsDir, name));
           timeline[b + i].thumbnail = name;
+          // The face index keeps a picture of each face; the keyframe itself is gone after this run.
+          const faces = timeline[b + i].faces;
+          if (faces?.length) await writeKeyframeFaceCrops(k.file, faces.map((f) => f.box), opts.thumbnailsDir, b + i);
         }
-        done += 1;
-        opts.onProgress?.({ stage: 'keyframe', progress: done / keyframes.length, t: k.t });
       }
     }
-    const summary = summarizeTimeline(timeline, { personSimilarity: opts.personSimilarity });
+    // OCR boxes are in keyframe pixels (scaled to maxSide): the text size floor is relative to that height.
+    const frameHeight = keyframes.length > 0 ? (await sharp(keyframes[0].file).metadata()).height : undefined;
+    const summary = summarizeTimeline(timeline, { personSimilarity: opts.personSimilarity, frameHeight });
     if (!opts.includeEmbeddings) {
       for (const entry of timeline) entry.faces = entry.faces?.map(({ embedding: _drop, ...face }) => face);
     }

@@ -1,15 +1,17 @@
 // POST /v1/analyze: the synchronous path for small images. It goes through the same queue and workers as
 // jobs (interactive priority), so it shares their capacity, limits and crash safety, and answers with the
-// result document once the job is done.
+// result document once the job is done. Video and audio are refused here (415 IMAGES_ONLY): they can take
+// minutes and belong on POST /v1/jobs.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ResultDocument } from '../../contracts/result-document.js';
 import { AgentError, type ErrorCode } from '../../errors.js';
+import { sniffMedia } from '../../media/sniff-media.js';
 import { principalOf } from '../auth.js';
-import { ErrorBody } from '../schemas.js';
+import { ErrorBody } from '../../contracts/http-v1.js';
 import type { AgentServices } from '../services.js';
-import { discardUpload, receiveUpload, refuseOversizedRequest } from '../upload.js';
-import { parseSubmitFields } from './jobs-routes.js';
+import { discardUpload, refuseOversizedRequest } from '../upload.js';
+import { receiveSubmission } from '../submission.js';
 
 export const analyzeRoute = (services: AgentServices): FastifyPluginAsyncZod =>
   async function analyzeRoute(app) {
@@ -19,26 +21,33 @@ export const analyzeRoute = (services: AgentServices): FastifyPluginAsyncZod =>
       {
         config: { scope: 'submit' },
         schema: {
+          operationId: 'analyzeImage',
           summary: 'Analyse a small image and wait for the result',
-          description: `multipart/form-data like POST /v1/jobs; at most ${config.maxSyncUploadBytes} bytes. Answers the result document.`,
+          description: `multipart/form-data like POST /v1/jobs; images only (video and audio: 415, use POST /v1/jobs), at most ${config.maxSyncUploadBytes} bytes. Answers the result document.`,
           consumes: ['multipart/form-data'],
-          response: { 200: ResultDocument, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody },
+          response: { 200: ResultDocument, 400: ErrorBody, 408: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 507: ErrorBody },
         },
       },
       async (request) => {
         const principal = principalOf(request);
         refuseOversizedRequest(request, config.maxSyncUploadBytes);
-        queue.assertAcceptingJobs();
-        const upload = await receiveUpload(request, services.uploadsDir, config.maxSyncUploadBytes);
+        queue.assertAcceptingJobs(principal.tenant);
+        services.diskSpace.assertRoomForUpload();
+        const { upload, fields, options } = await receiveSubmission(request, services.uploadsDir, config, config.maxSyncUploadBytes);
         let jobId: string;
         try {
-          const fields = parseSubmitFields(upload.fields);
+          // Anything that is not recognisable media goes on to the job, which reports it with its own code.
+          if (fields.callbackUrl) throw new AgentError('BAD_REQUEST', 'callbackUrl is for POST /v1/jobs; POST /v1/analyze answers with the result itself');
+          const kind = await sniffMedia(upload.path).then((m) => m.kind, () => undefined);
+          if (kind === 'video' || kind === 'audio') {
+            throw new AgentError('IMAGES_ONLY', `POST /v1/analyze takes images only; this is ${kind}: send it to POST /v1/jobs and follow it there`);
+          }
           jobId = queue.submit({
             tenant: principal.tenant,
             priority: 'interactive',
             inputPath: upload.path,
             fileName: upload.fileName,
-            options: { analyses: fields.analyses, ocrLang: fields.ocrLang, asrEngine: fields.asrEngine, includeEmbeddings: fields.includeEmbeddings },
+            options,
             timeoutMs: fields.timeoutMs,
           }).job.id;
         } catch (err) {

@@ -1,24 +1,10 @@
 // POST /v1/bench (admin): the benchmark on this agent, with its hardware facts, for comparing server sizes.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { AnalysisName } from '../../contracts/result-document.js';
 import { toErrorInfo } from '../../errors.js';
 import { openEventStream } from '../event-stream.js';
-import { Hardware } from '../schemas.js';
+import { BenchBody, BenchReport } from '../../contracts/http-v1.js';
 import type { AgentServices } from '../services.js';
 
-const Percentiles = z.object({ p50_ms: z.number(), p95_ms: z.number() });
-export const BenchReportSchema = z.object({
-  hardware: Hardware,
-  workers: z.number().int(),
-  images: z.number().int(),
-  rounds: z.number().int(),
-  analyses: z.record(z.string(), Percentiles),
-  suite_p50_ms: z.number(),
-  suite_p95_ms: z.number(),
-  images_per_hour: z.number(),
-  rss_mb: z.number(),
-});
 
 export const benchRoute = (services: AgentServices): FastifyPluginAsyncZod =>
   async function benchRoute(app) {
@@ -27,13 +13,13 @@ export const benchRoute = (services: AgentServices): FastifyPluginAsyncZod =>
       {
         config: { scope: 'admin' },
         schema: {
-          summary: 'Run the image benchmark on this agent',
+          operationId: 'runBench', summary: 'Run the image benchmark on this agent',
           description:
             'Answers with the report when the run is over. With `Accept: text/event-stream` it streams `event: progress` ' +
             '({done, total} images) as the run goes, then `event: result` (the report) or `event: error` ({code, message}). ' +
             'Closing the connection before the end cancels the run: its jobs are canceled and the workers stop on them.',
-          body: z.object({ rounds: z.number().int().min(1).max(10).default(1), analyses: z.array(AnalysisName).optional() }).default({ rounds: 1 }),
-          response: { 200: BenchReportSchema },
+          body: BenchBody,
+          response: { 200: BenchReport },
         },
       },
       async (request, reply) => {
@@ -48,7 +34,7 @@ export const benchRoute = (services: AgentServices): FastifyPluginAsyncZod =>
         const stream = openEventStream(reply);
         try {
           const report = await services.runBench({ ...options, onProgress: (done, total) => stream.send('progress', { done, total }) });
-          stream.send('result', BenchReportSchema.parse(report));
+          stream.send('result', BenchReport.parse(report));
         } catch (err) {
           const info = toErrorInfo(err);
           if (info.code === 'INTERNAL') request.log.error({ err }, 'benchmark failed');

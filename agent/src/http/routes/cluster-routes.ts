@@ -5,10 +5,8 @@ import fs from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgentError } from '../../errors.js';
-import { ErrorBody } from '../schemas.js';
+import { ClusterInputParams, ErrorBody } from '../../contracts/http-v1.js';
 import type { AgentServices } from '../services.js';
-
-const InputParams = z.object({ id: z.string().min(1).max(100) });
 
 export const clusterRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
   async function clusterRoutes(app) {
@@ -20,10 +18,10 @@ export const clusterRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
         // 'public' for the agent's token check; the route checks the job's input token itself.
         config: { scope: 'public' },
         schema: {
-          summary: 'The upload of a job, for the cluster agent that runs it',
+          operationId: 'getClusterInput', summary: 'The upload of a job, for the cluster agent that runs it',
           description:
             'Authorization: Bearer <the input token from the shared queue>. 404 once the job is finished or canceled.',
-          params: InputParams,
+          params: ClusterInputParams,
           response: {
             200: z.any().describe('the upload as it was received'),
             401: ErrorBody,

@@ -1,22 +1,24 @@
 // /v1/jobs: submit (multipart, streamed to disk), status, list with cursor, cancel, progress over SSE.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { AgentError } from '../../errors.js';
 import { openEventStream } from '../event-stream.js';
 import { isTerminal, type JobEvent } from '../../jobs/job-queue.js';
 import { principalOf } from '../auth.js';
 import { plainJsonSerializerCompiler, pollingRouteLogLevel } from '../polling-routes.js';
 import type { AgentServices } from '../services.js';
-import { discardUpload, receiveUpload, refuseOversizedRequest } from '../upload.js';
-import { ErrorBody, JobAccepted, JobIdParams, JobList, JobView, jobViewJson, ListJobsQuery, SubmitFields, toJobView } from '../schemas.js';
+import { discardUpload, refuseOversizedRequest } from '../upload.js';
+import { receiveSubmission } from '../submission.js';
+import { checkCallbackUrl } from '../../webhooks/callback-url.js';
+import { ErrorBody, IdempotencyHeaders, JobAccepted, JobIdParams, JobList, JobView, LastEventIdHeaders, ListJobsQuery } from '../../contracts/http-v1.js';
+import { jobViewJson, toJobView } from '../job-view.js';
 
-export function parseSubmitFields(fields: Record<string, string>): SubmitFields {
-  const parsed = SubmitFields.safeParse(fields);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AgentError('BAD_REQUEST', `${issue.path.join('.') || 'field'}: ${issue.message}`);
+/** A job's callback URL as it will be called: allowed by the operator's policy, and the tenant can sign it. */
+async function acceptedCallbackUrl(raw: string, tenant: string, services: AgentServices): Promise<string> {
+  const url = await checkCallbackUrl(raw, { allowHttp: services.config.webhookAllowHttp, allowPrivate: services.config.webhookAllowPrivate });
+  if (!services.webhooks.secretOf(tenant)) {
+    throw new AgentError('WEBHOOK_SECRET_MISSING', 'this tenant has no webhook secret to sign callbacks with: an admin of the tenant makes one with POST /v1/webhooks/secret');
   }
-  return parsed.data;
+  return url.href;
 }
 
 export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
@@ -28,32 +30,42 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
       {
         config: { scope: 'submit' },
         schema: {
+          operationId: 'submitJob',
           summary: 'Submit media for analysis',
           description:
             'multipart/form-data: the media in field `file`; optional text fields `analyses` (comma list), `priority` ' +
-            '(interactive|batch), `ocrLang`, `asrEngine`, `includeEmbeddings`, `timeoutMs`. Header `Idempotency-Key` makes retries safe.',
+            '(interactive|batch), `ocrLang`, `asrEngine`, `includeEmbeddings`, `timeoutMs` (at most the agent\'s maximum, ' +
+            '`limits.maxJobTimeoutMs` in /v1/info). Header `Idempotency-Key` makes retries safe: the same key with the same file ' +
+            'and analyses answers the first job (header `Idempotent-Replayed: true`), with another file or other analyses 422 ' +
+            '`IDEMPOTENCY_KEY_REUSED`. A job under the key that failed or was canceled stays so when replayed; send ' +
+            '`Rerun-Failed: true` to run it again under the same id. Field `callbackUrl` (https): the agent POSTs the job\'s final state there, ' +
+            'signed with the tenant\'s webhook secret (POST /v1/webhooks/secret), retrying for a while; GET /v1/jobs/{id}/webhooks shows the deliveries.',
           consumes: ['multipart/form-data'],
-          headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
-          response: { 202: JobAccepted, 400: ErrorBody, 413: ErrorBody, 429: ErrorBody },
+          headers: IdempotencyHeaders,
+          response: { 202: JobAccepted, 400: ErrorBody, 408: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 507: ErrorBody },
         },
       },
       async (request, reply) => {
         const principal = principalOf(request);
         const idempotencyKey = request.headers['idempotency-key'];
         refuseOversizedRequest(request, config.maxUploadBytes);
-        queue.assertAcceptingJobs();
-        const upload = await receiveUpload(request, services.uploadsDir, config.maxUploadBytes);
+        queue.assertAcceptingJobs(principal.tenant);
+        services.diskSpace.assertRoomForUpload();
+        const { upload, fields, options, requestSha256 } = await receiveSubmission(request, services.uploadsDir, config, config.maxUploadBytes);
         let accepted;
         try {
-          const fields = parseSubmitFields(upload.fields);
+          const callbackUrl = fields.callbackUrl ? await acceptedCallbackUrl(fields.callbackUrl, principal.tenant, services) : undefined;
           accepted = queue.submit({
             tenant: principal.tenant,
             priority: fields.priority ?? 'batch',
             idempotencyKey,
             inputPath: upload.path,
             fileName: upload.fileName,
-            options: { analyses: fields.analyses, ocrLang: fields.ocrLang, asrEngine: fields.asrEngine, includeEmbeddings: fields.includeEmbeddings },
+            options,
             timeoutMs: fields.timeoutMs,
+            requestSha256,
+            rerunFailed: request.headers['rerun-failed'] === 'true',
+            callbackUrl,
           });
         } catch (err) {
           await discardUpload(upload);
@@ -74,7 +86,7 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
         config: { scope: 'submit' },
         serializerCompiler: plainJsonSerializerCompiler,
         logLevel: pollingRouteLogLevel(config.logLevel),
-        schema: { summary: 'A job with its result', params: JobIdParams, response: { 200: JobView, 404: ErrorBody } },
+        schema: { operationId: 'getJob', summary: 'A job with its result', params: JobIdParams, response: { 200: JobView, 404: ErrorBody } },
       },
       async (request, reply) => {
         const found = queue.getWithResultJson(principalOf(request).tenant, request.params.id);
@@ -88,7 +100,7 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
       '/v1/jobs',
       {
         config: { scope: 'submit' },
-        schema: { summary: "The tenant's jobs, newest first", querystring: ListJobsQuery, response: { 200: JobList } },
+        schema: { operationId: 'listJobs', summary: "The tenant's jobs, newest first", querystring: ListJobsQuery, response: { 200: JobList } },
       },
       async (request) => {
         const { limit, cursor, status } = request.query;
@@ -103,7 +115,7 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
 
     app.delete(
       '/v1/jobs/:id',
-      { config: { scope: 'submit' }, schema: { summary: 'Cancel a job', params: JobIdParams, response: { 200: JobView, 404: ErrorBody } } },
+      { config: { scope: 'submit' }, schema: { operationId: 'cancelJob', summary: 'Cancel a job', params: JobIdParams, response: { 200: JobView, 404: ErrorBody } } },
       async (request) => toJobView(queue.cancel(principalOf(request).tenant, request.params.id)),
     );
 
@@ -112,28 +124,37 @@ export const jobsRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
       {
         config: { scope: 'submit' },
         schema: {
+          operationId: 'streamJobEvents',
           summary: 'Progress as server-sent events',
-          description: 'Each event is `event: status|progress` with JSON `{ jobId, seq, type, status, progress, stage, error? }`; the stream ends after a terminal status.',
+          description:
+            'Each event is `event: status|progress`, `id: <seq>` and JSON `{ jobId, seq, type, status, progress, stage, error? }`; `seq` counts ' +
+            "this job's events. The stream starts with the current state and ends after a terminal status. Reconnecting with " +
+            '`Last-Event-ID: <seq>` resumes: the current state comes first only if it changed since that event.',
           params: JobIdParams,
+          headers: LastEventIdHeaders,
         },
       },
       async (request, reply) => {
         const tenant = principalOf(request).tenant;
         const job = queue.get(tenant, request.params.id);
         if (!job) throw new AgentError('NOT_FOUND', `no job ${request.params.id}`);
+        let lastSent = request.headers['last-event-id'] ?? 0;
         let unsubscribe = (): void => undefined;
         const stream = openEventStream(reply, () => unsubscribe());
+        // Events are sent in seq order and each at most once: the current state may already cover one that arrives.
         const write = (event: Omit<JobEvent, 'tenant'> & { tenant?: string }): void => {
+          if (event.seq <= lastSent) return;
+          lastSent = event.seq;
           const { tenant: _tenant, durationMs: _durationMs, ...payload } = event;
-          stream.send(event.type, payload);
+          stream.send(event.type, payload, event.seq);
         };
         unsubscribe = queue.subscribe(job.id, (event) => {
           write(event);
           if (event.type === 'status' && isTerminal(event.status)) stream.close();
         });
-        // The current state first, so a late subscriber still learns how things stand.
+        // The current state first, so a late (or resuming) subscriber learns how things stand.
         const current = queue.get(tenant, job.id)!;
-        write({ jobId: current.id, seq: 0, type: 'status', status: current.status, progress: current.progress, stage: current.stage, ...(current.error ? { error: current.error } : {}) });
+        write({ jobId: current.id, seq: current.eventSeq, type: 'status', status: current.status, progress: current.progress, stage: current.stage, ...(current.error ? { error: current.error } : {}) });
         if (isTerminal(current.status)) stream.close();
       },
     );

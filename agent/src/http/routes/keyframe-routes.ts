@@ -8,11 +8,10 @@ import { thumbnailPath } from '../../analyzers/video/analyze-video.js';
 import type { ResultDocument } from '../../contracts/result-document.js';
 import { AgentError } from '../../errors.js';
 import { principalOf } from '../auth.js';
-import { ErrorBody } from '../schemas.js';
+import { ErrorBody, KeyframeParams } from '../../contracts/http-v1.js';
 import type { AgentServices } from '../services.js';
 import { jobThumbnailsDir } from '../thumbnails.js';
 
-const KeyframeParams = z.object({ id: z.string().min(1).max(100), n: z.coerce.number().int().min(0).max(100_000) });
 
 export const keyframeRoutes = (services: AgentServices): FastifyPluginAsyncZod =>
   async function keyframeRoutes(app) {
@@ -20,7 +19,7 @@ export const keyframeRoutes = (services: AgentServices): FastifyPluginAsyncZod =
       '/v1/jobs/:id/keyframes/:n.jpg',
       {
         config: { scope: 'submit' },
-        schema: { summary: 'A keyframe thumbnail (JPEG) of a video job', params: KeyframeParams, response: { 200: z.any().describe('image/jpeg'), 404: ErrorBody } },
+        schema: { operationId: 'getKeyframe', summary: 'A keyframe thumbnail (JPEG) of a video job', params: KeyframeParams, response: { 200: z.any().describe('image/jpeg'), 404: ErrorBody } },
       },
       async (request, reply) => {
         const { id, n } = request.params;

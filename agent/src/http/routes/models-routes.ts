@@ -7,73 +7,8 @@ import { openEventStream } from '../event-stream.js';
 import type { InstalledModel } from '../../jobs/analyzer-port.js';
 import { defaultModelManager, type ModelManager, type ModelStatus } from '../../models/model-manager.js';
 import { ModelPulls, PullAlreadyRunning, type PullState } from '../../models/model-pulls.js';
-import { ErrorBody } from '../schemas.js';
+import { ErrorBody, ModelEntry, ModelIdParams, ModelList, ModelRemoved, PullBody, PullQuery, PullStateView, VerifyBody, VerifyReport } from '../../contracts/http-v1.js';
 import type { AgentServices } from '../services.js';
-
-const PullStateView = z.object({
-  operationId: z.string(),
-  model: z.string(),
-  phase: z.enum(['running', 'succeeded', 'failed', 'canceled']),
-  seq: z.number().int(),
-  file: z.string().nullable(),
-  receivedBytes: z.number(),
-  totalBytes: z.number().nullable(),
-  resumedFromBytes: z.number(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-});
-
-const ModelFileView = z.object({
-  name: z.string(),
-  url: z.string(),
-  size: z.number().nullable(),
-  sha256: z.string().nullable(),
-  sha256Source: z.string().nullable(),
-  present: z.boolean(),
-  bytesOnDisk: z.number(),
-  partialBytes: z.number(),
-});
-
-const ModelEntry = z.object({
-  id: z.string(),
-  /** managed: fetched by the model manager from a manifest in models/; packaged: shipped inside an npm package. */
-  kind: z.enum(['managed', 'packaged']),
-  analysis: z.string(),
-  task: z.string().nullable(),
-  runtime: z.string(),
-  description: z.string().nullable(),
-  licence: z.string().nullable(),
-  installed: z.boolean(),
-  /** Every file's sha256 is pinned in the manifest (packaged models: the package's integrity covers them). */
-  pinned: z.boolean(),
-  loaded: z.boolean(),
-  bytes: z.number(),
-  files: z.array(ModelFileView),
-  pull: PullStateView.nullable(),
-});
-
-const ModelIdParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a model id').max(100) });
-const PullQuery = z.object({ wait: z.enum(['0', '1']).optional() });
-// A POST without a body (fastify passes null) is a plain pull / a verify of everything.
-const PullBody = z
-  .object({ allowUnpinned: z.boolean().default(false) })
-  .nullish()
-  .transform((body) => ({ allowUnpinned: body?.allowUnpinned ?? false }));
-const VerifyBody = z
-  .object({ ids: z.array(z.string()).min(1).optional() })
-  .nullish()
-  .transform((body) => ({ ids: body?.ids }));
-const VerifyReport = z.object({
-  ok: z.boolean(),
-  models: z.array(
-    z.object({
-      id: z.string(),
-      ok: z.boolean(),
-      files: z.array(z.object({ name: z.string(), verdict: z.enum(['ok', 'missing', 'corrupt']), expected: z.string().nullable(), actual: z.string().nullable() })),
-    }),
-  ),
-});
 
 const analysisOfTask: Record<ModelStatus['task'], string> = {
   asr: 'transcribe',
@@ -128,10 +63,10 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
       {
         config: { scope: 'read' },
         schema: {
-          summary: 'Models: installed or absent, size, pinned sha256, loaded, running pulls',
+          operationId: 'listModels', summary: 'Models: installed or absent, size, pinned sha256, loaded, running pulls',
           description:
             'Managed models come from the manifests in `models/` and the model cache; packaged models ship inside npm packages and are reported by the workers. An absent model is listed as absent, never replaced.',
-          response: { 200: z.object({ models: z.array(ModelEntry) }) },
+          response: { 200: ModelList },
         },
       },
       async () => {
@@ -154,7 +89,7 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
       {
         config: { scope: 'admin' },
         schema: {
-          summary: 'Start pulling a model into the cache',
+          operationId: 'pullModel', summary: 'Start pulling a model into the cache',
           description:
             'Answers 202 with the pull state (with `?wait=1`: 200 once installed, or the failure as an error); follow it at `GET /v1/models/:id/pull` or `/v1/models/:id/pull/events` (SSE). A partial download left by an interrupted or canceled pull is resumed. The sha256 is checked before the file is moved into the cache; a mismatch ends the pull with MODEL_CHECKSUM_MISMATCH and discards the download. Files without a pinned sha256 need `allowUnpinned`.',
           params: ModelIdParams,
@@ -184,7 +119,7 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
       '/v1/models/:id/pull',
       {
         config: { scope: 'read' },
-        schema: { summary: 'State of the current or last pull of a model', params: ModelIdParams, response: { 200: PullStateView, 404: ErrorBody } },
+        schema: { operationId: 'getModelPull', summary: 'State of the current or last pull of a model', params: ModelIdParams, response: { 200: PullStateView, 404: ErrorBody } },
       },
       async (request) => {
         await manager.manifest(request.params.id);
@@ -198,7 +133,7 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
       '/v1/models/:id/pull',
       {
         config: { scope: 'admin' },
-        schema: { summary: 'Cancel a running pull (its partial download is kept for resuming)', params: ModelIdParams, response: { 200: PullStateView, 404: ErrorBody } },
+        schema: { operationId: 'cancelModelPull', summary: 'Cancel a running pull (its partial download is kept for resuming)', params: ModelIdParams, response: { 200: PullStateView, 404: ErrorBody } },
       },
       async (request) => pulls.cancel(request.params.id),
     );
@@ -208,7 +143,7 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
       {
         config: { scope: 'read' },
         schema: {
-          summary: 'Pull progress as server-sent events',
+          operationId: 'streamModelPull', summary: 'Pull progress as server-sent events',
           description: 'Each event is `event: pull` with the pull state as JSON; the stream ends once the pull has succeeded, failed or been canceled.',
           params: ModelIdParams,
         },
@@ -235,7 +170,7 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
       {
         config: { scope: 'admin' },
         schema: {
-          summary: 'Re-hash cached model files against their manifests',
+          operationId: 'verifyModels', summary: 'Re-hash cached model files against their manifests',
           description: 'Each file is `ok`, `missing` or `corrupt` (sha256 differs from the manifest, or for unpinned files from the hash seen when it was pulled).',
           body: VerifyBody,
           response: { 200: VerifyReport, 404: ErrorBody },
@@ -255,9 +190,9 @@ export const modelsRoutes = (services: AgentServices, manager: ModelManager = de
       {
         config: { scope: 'admin' },
         schema: {
-          summary: 'Remove a model from the cache',
+          operationId: 'removeModel', summary: 'Remove a model from the cache',
           params: ModelIdParams,
-          response: { 200: z.object({ id: z.string(), removed: z.literal(true) }), 404: ErrorBody, 409: ErrorBody },
+          response: { 200: ModelRemoved, 404: ErrorBody, 409: ErrorBody },
         },
       },
       async (request, reply) => {

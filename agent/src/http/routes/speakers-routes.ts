@@ -1,20 +1,12 @@
 // Speaker search: the voices in the tenant's media most similar to one speech turn's, always within the caller's
 // tenant. Turn ids are the `embeddingId`s of a result's `speakers.turns`.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { SpeakerIndex } from '../../speakers-search/speaker-index.js';
 import type { StoredSpeakerTurn } from '../../speakers-search/speakers-repository.js';
 import { openSpeakerIndex } from '../../speakers-search/open-speaker-index.js';
 import { principalOf } from '../auth.js';
-import { ErrorBody } from '../schemas.js';
+import { ErrorBody, JobIdParams, SimilarSpeakers, SimilarSpeakersQuery } from '../../contracts/http-v1.js';
 import type { AgentServices } from '../services.js';
-
-const SpeakerTurnView = z.object({ id: z.string(), jobId: z.string(), speaker: z.string(), start: z.number(), end: z.number() });
-const SimilarSpeakers = z.object({ turn: SpeakerTurnView, similar: z.array(SpeakerTurnView.extend({ similarity: z.number() })) });
-const SimilarSpeakersQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(10),
-  includeSameJob: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
-});
 
 const turnView = (t: StoredSpeakerTurn) => ({ id: t.id, jobId: t.jobId, speaker: t.speaker, start: t.start, end: t.end });
 
@@ -34,9 +26,9 @@ export const speakersRoutes = (services: AgentServices, index?: SpeakerIndex): F
       {
         config: { scope: 'submit' },
         schema: {
-          summary: "The tenant's speech turns whose voices are most similar to this one (cosine similarity of speaker embeddings)",
+          operationId: 'findSimilarSpeakers', summary: "The tenant's speech turns whose voices are most similar to this one (cosine similarity of speaker embeddings)",
           description: 'Turns of the same job are left out unless `includeSameJob=true` (within one recording the diarizer labels already group a voice).',
-          params: z.object({ id: z.string().min(1).max(100) }),
+          params: JobIdParams,
           querystring: SimilarSpeakersQuery,
           response: { 200: SimilarSpeakers, 404: ErrorBody },
         },

@@ -6,7 +6,7 @@ import type { TranscriptSection } from '../../contracts/result-document.js';
 import { toSrt, toVtt } from '../../analyzers/transcribe/subtitles.js';
 import { AgentError } from '../../errors.js';
 import { principalOf } from '../auth.js';
-import { ErrorBody, JobIdParams } from '../schemas.js';
+import { ErrorBody, JobIdParams } from '../../contracts/http-v1.js';
 import type { AgentServices } from '../services.js';
 
 const subtitleFormats = {
@@ -21,7 +21,7 @@ export const transcriptRoutes = (services: AgentServices): FastifyPluginAsyncZod
         `/v1/jobs/:id/transcript.${extension}`,
         {
           config: { scope: 'submit' },
-          schema: { summary: `The job's transcript as ${extension.toUpperCase()}`, params: JobIdParams, response: { 200: z.string().describe(format.contentType), 404: ErrorBody } },
+          schema: { operationId: `getTranscript${extension[0].toUpperCase()}${extension.slice(1)}`, summary: `The job's transcript as ${extension.toUpperCase()}`, params: JobIdParams, response: { 200: z.string().describe(format.contentType), 404: ErrorBody } },
         },
         async (request, reply) => {
           const job = services.queue.get(principalOf(request).tenant, request.params.id);

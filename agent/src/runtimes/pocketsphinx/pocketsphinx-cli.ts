@@ -1,13 +1,18 @@
-// The PocketSphinx command-line decoder (Debian `pocketsphinx` 0.8: `pocketsphinx_continuous`) run on a WAV
-// file, and its `-time yes` output parsed into utterances with word timings. It is the reference the in-process
-// decoder (pocketsphinx-library.ts) is tested against, and the fallback where that library cannot be loaded.
+// The PocketSphinx command-line decoders (Debian `pocketsphinx` 0.8): `pocketsphinx_continuous` on a WAV file
+// (its `-time yes` output parsed into utterances with word timings) and `pocketsphinx_batch` on a list of
+// utterance WAVs (its CTM output parsed into words). They are the reference the in-process decoder
+// (pocketsphinx-library.ts) is tested against, and the fallback where that library cannot be loaded.
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AgentError } from '../../errors.js';
 import { runMediaTool, type RunLimits } from '../../media/av/media-tools.js';
+import { analysisSettings, type AnalysisSettings } from '../../config.js';
 
 export interface PocketsphinxInstall {
   binary: string;
+  /** pocketsphinx_batch beside it (same Debian package): whole-utterance decoding for the second pass. */
+  batchBinary: string;
   /** Acoustic model directory the Debian build uses by default. */
   modelDir: string;
 }
@@ -27,15 +32,18 @@ export interface PocketsphinxUtterance {
 
 const debianModelDir = '/usr/share/pocketsphinx/model/en-us';
 
+/** The PocketSphinx settings (MEDIAFLEET_POCKETSPHINX*, MEDIAFLEET_SPHINXBASE_LIB), validated in config.ts. */
+export type PocketsphinxSettings = Pick<AnalysisSettings, 'pocketsphinx' | 'pocketsphinxModel' | 'pocketsphinxLib' | 'sphinxbaseLib' | 'pocketsphinxRuntime'>;
+
 /** MEDIAFLEET_POCKETSPHINX names the binary; otherwise pocketsphinx_continuous on PATH with Debian's en-us model. */
-export function findPocketsphinx(env: NodeJS.ProcessEnv = process.env): PocketsphinxInstall | undefined {
-  const candidates = env.MEDIAFLEET_POCKETSPHINX
-    ? [env.MEDIAFLEET_POCKETSPHINX]
-    : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'pocketsphinx_continuous'));
+export function findPocketsphinx(settings: PocketsphinxSettings = analysisSettings()): PocketsphinxInstall | undefined {
+  const candidates = settings.pocketsphinx
+    ? [settings.pocketsphinx]
+    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'pocketsphinx_continuous'));
   const binary = candidates.find((c) => existsSync(c));
-  const modelDir = env.MEDIAFLEET_POCKETSPHINX_MODEL || debianModelDir;
+  const modelDir = settings.pocketsphinxModel || debianModelDir;
   if (!binary || !existsSync(path.join(modelDir, 'en-us'))) return undefined;
-  return { binary, modelDir };
+  return { binary, batchBinary: path.join(path.dirname(binary), 'pocketsphinx_batch'), modelDir };
 }
 
 /** Fillers and sentence markers the decoder emits as "words"; they are not speech. */
@@ -73,25 +81,36 @@ export function pocketsphinxModelArgs(install: PocketsphinxInstall): string[] {
 }
 
 /**
- * Search settings the agent uses instead of the defaults, for speed (issue 3: ≥ 4× real time). With the model
- * load gone, the default search decodes about 2.6× real time per core. `npm run bench:media -- --sphinx-sweep`
- * over all fixtures in ../shared/fixtures/audio (audio seconds per CPU second, best of two passes, shared 2-core
- * host at load 3–5; WER pooled over all 87 reference words):
- *   defaults                   2.61×  WER 46.0 %
- *   -maxhmmpf 3000             5.75×  WER 48.3 %
- *   -topn 2                    3.25×  WER 43.7 %
- *   -topn 2 -maxhmmpf 5000     4.85×  WER 43.7 %
- *   -topn 2 -maxhmmpf 3000     5.86×  WER 42.5 %   ← used: fastest, and no loss (3 words fewer wrong here)
- *   -fwdflat no                1.88×  WER 49.4 %   (not faster in this run; worse)
- *   -ds 2                      2.15×  WER 51.7 %   (not faster in this run; worse)
- * -maxhmmpf caps the active HMMs per frame (default 30000), -topn the Gaussians scored per codebook (default 4);
- * both are documented pocketsphinx search options. The CLI comparison in the tests passes the same settings.
+ * The agent decodes in two passes (see analyzers/transcribe/pocketsphinx-engine.ts). The first finds where the
+ * utterances are, exactly as pocketsphinx_continuous does (its voice activity detection and live CMN); only
+ * the utterances' first and last word times are kept, so it runs fast search settings. The second decodes
+ * pieces of neighbouring utterances whole, with batch CMN: the cepstral mean is the piece's own rather than a
+ * running estimate that starts from the model's -cmninit and lags behind the speaker, which is where the CLI
+ * loses words at the start of a recording ("how much there might be" → "our watch there might be"). The second
+ * pass keeps every frame (-remove_silence no): its voice activity detection would drop the pauses inside a piece
+ * and every word time after them would come early.
+ *
+ * Measured over the recordings in ../shared/fixtures/audio that have reference transcripts (9 files, 87 words,
+ * WER pooled), where the plain `pocketsphinx_continuous -infile F` gives 0.437: the agent before, one pass with
+ * live CMN and -topn 2 -maxhmmpf 3000, 0.471. Whole-file decodes with batch CMN: 0.230 with the CLI's defaults
+ * but librivox-0880 worse than the plain CLI; with -remove_noise no (spectral noise subtraction hurt these clean
+ * recordings more than it helped) no file worse, and -topn 2 -maxhmmpf 5000 about halved the time for the same
+ * words. Each utterance decoded alone lost words again on jfk.wav (too little speech for its own mean); pieces
+ * of neighbours up to 1.5 s apart did not. pocketsphinx-engine.test.ts computes the plain CLI's WER beside the
+ * agent's on every file. A different set of recordings could rank the settings differently; that test is what
+ * holds the choice.
  */
-export const pocketsphinxTuningArgs: readonly string[] = ['-topn', '2', '-maxhmmpf', '3000'];
+export const pocketsphinxFirstPassArgs: readonly string[] = ['-topn', '2', '-maxhmmpf', '3000'];
+export const pocketsphinxSecondPassArgs: readonly string[] = ['-cmn', 'batch', '-remove_noise', 'no', '-remove_silence', 'no', '-topn', '2', '-maxhmmpf', '5000'];
 
-/** Model and search options, the same for the in-process decoder and the CLI. */
+/** Model and first-pass search options, the same for the in-process decoder and pocketsphinx_continuous. */
 export function pocketsphinxDecoderArgs(install: PocketsphinxInstall): string[] {
-  return [...pocketsphinxModelArgs(install), ...pocketsphinxTuningArgs];
+  return [...pocketsphinxModelArgs(install), ...pocketsphinxFirstPassArgs];
+}
+
+/** Model and second-pass options, the same for the in-process decoder and pocketsphinx_batch. */
+export function pocketsphinxUtteranceDecoderArgs(install: PocketsphinxInstall): string[] {
+  return [...pocketsphinxModelArgs(install), ...pocketsphinxSecondPassArgs];
 }
 
 export function pocketsphinxArgs(install: PocketsphinxInstall, wavPath: string): string[] {
@@ -108,4 +127,37 @@ export async function runPocketsphinx(
     throw new AgentError('INTERNAL', `pocketsphinx_continuous exited with ${run.exitCode}: ${run.stderr.split('\n').find((l) => l.trim()) ?? ''}`);
   }
   return parsePocketsphinxOutput(run.stdout.toString('utf8'));
+}
+
+/** Parses `pocketsphinx_batch -ctm` output ("uttid channel start duration word confidence") into words per utterance id. */
+export function parseCtm(text: string): Map<string, PocketsphinxWord[]> {
+  const byUtterance = new Map<string, PocketsphinxWord[]>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) \S+ (\d+\.\d+) (\d+\.\d+) (\S+) (-?\d+(?:\.\d+)?)$/.exec(line.trim());
+    if (!m) continue;
+    const word = m[4].replace(/\(\d+\)$/, '');
+    if (isFiller(word)) continue;
+    const start = Number(m[2]);
+    const words = byUtterance.get(m[1]) ?? [];
+    words.push({ word, start, end: start + Number(m[3]), confidence: Math.min(1, Math.max(0, Number(m[5]))) });
+    byUtterance.set(m[1], words);
+  }
+  return byUtterance;
+}
+
+/**
+ * pocketsphinx_batch over 16-bit 16 kHz WAV files (a canonical 44-byte header each), each decoded as one whole
+ * utterance with the second-pass options; the words of each file, times from that file's start.
+ */
+export async function runPocketsphinxBatch(install: PocketsphinxInstall, dir: string, names: string[], limits: Partial<RunLimits> = {}): Promise<PocketsphinxWord[][]> {
+  const ctl = path.join(dir, 'utterances.ctl');
+  const ctm = path.join(dir, 'words.ctm');
+  await writeFile(ctl, names.map((n) => `${n.replace(/\.wav$/, '')}\n`).join(''));
+  const args = ['-adcin', 'yes', '-adchdr', '44', '-cepdir', dir, '-cepext', '.wav', '-ctl', ctl, '-ctm', ctm, ...pocketsphinxUtteranceDecoderArgs(install), '-logfn', '/dev/null'];
+  const run = await runMediaTool(install.batchBinary, args, { maxMemoryBytes: 2 * 1024 ** 3, ...limits });
+  if (run.exitCode !== 0) {
+    throw new AgentError('INTERNAL', `pocketsphinx_batch exited with ${run.exitCode}: ${run.stderr.split('\n').find((l) => l.trim()) ?? ''}`);
+  }
+  const words = parseCtm(await readFile(ctm, 'utf8'));
+  return names.map((n) => words.get(n.replace(/\.wav$/, '')) ?? []);
 }

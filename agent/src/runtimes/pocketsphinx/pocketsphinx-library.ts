@@ -3,7 +3,9 @@
 // with the CLI) and every file after that pays only for decoding. Only the runtime .so files are needed.
 import koffi from 'koffi';
 import { AgentError } from '../../errors.js';
-import { isFiller, type PocketsphinxUtterance } from './pocketsphinx-cli.js';
+import { isFiller, type PocketsphinxUtterance, type PocketsphinxWord } from './pocketsphinx-cli.js';
+import { analysisSettings } from '../../config.js';
+import type { PocketsphinxSettings } from './pocketsphinx-cli.js';
 
 type Pointer = unknown;
 
@@ -38,8 +40,8 @@ const loaded = new Map<string, PocketsphinxApi | Error>();
  * Loads libpocketsphinx.so.3 (or MEDIAFLEET_POCKETSPHINX_LIB / MEDIAFLEET_SPHINXBASE_LIB) once per thread; an
  * Error says why it cannot be used, and then the CLI is the fallback.
  */
-export function loadPocketsphinxLibrary(env: NodeJS.ProcessEnv = process.env): PocketsphinxApi | Error {
-  const paths = [env.MEDIAFLEET_SPHINXBASE_LIB || 'libsphinxbase.so.3', env.MEDIAFLEET_POCKETSPHINX_LIB || 'libpocketsphinx.so.3'] as const;
+export function loadPocketsphinxLibrary(settings: PocketsphinxSettings = analysisSettings()): PocketsphinxApi | Error {
+  const paths = [settings.sphinxbaseLib || 'libsphinxbase.so.3', settings.pocketsphinxLib || 'libpocketsphinx.so.3'] as const;
   const key = paths.join('\0');
   let api = loaded.get(key);
   if (!api) {
@@ -161,8 +163,8 @@ export class PocketsphinxDecoder {
    * `args` are pocketsphinx command-line options (`-hmm dir`, `-beam 1e-40`, …); unset ones keep their defaults.
    * Not `-logfn`: see bindLibrary.
    */
-  static open(args: string[], env: NodeJS.ProcessEnv = process.env): PocketsphinxDecoder {
-    const api = loadPocketsphinxLibrary(env);
+  static open(args: string[], settings: PocketsphinxSettings = analysisSettings()): PocketsphinxDecoder {
+    const api = loadPocketsphinxLibrary(settings);
     if (api instanceof Error) throw new AgentError('MODEL_MISSING', api.message);
     if (args.includes('-logfn')) throw new AgentError('BAD_REQUEST', 'pocketsphinx -logfn is not allowed in-process (logging is off)');
     const config = api.cmdLnParse(null, api.psArgs(), args.length + 1, ['mediafleet', ...args], 1);
@@ -229,6 +231,31 @@ export class PocketsphinxDecoder {
     return utterances;
   }
 
+  /**
+   * Decodes `pcm` as one whole utterance (ps_process_raw with full_utt, as pocketsphinx_batch does), so batch
+   * CMN and the search see all of it at once; frames in the result count from its first sample. Blocks its
+   * thread for the utterance's decoding time: callers keep utterances short (the engine's are tens of seconds).
+   */
+  decodeUtterance(pcm: Int16Array): Promise<RawUtterance> {
+    const run = this.busy.then(() => {
+      if (this.closed) throw new AgentError('INTERNAL', 'the pocketsphinx decoder was closed');
+      const { api, ps } = this;
+      // Batch CMN is computed per utterance, but the live estimate it falls back on is state too: start each
+      // utterance from the same place, so a result never depends on what this decoder heard before.
+      this.cmn.restore();
+      api.startStream(ps);
+      api.startUtt(ps);
+      try {
+        api.processRaw(ps, pcm, pcm.length, 0, 1);
+      } finally {
+        api.endUtt(ps);
+      }
+      return { hyp: api.getHyp(ps, null) ?? '', segments: this.segments() };
+    });
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
   private segments(): RawUtterance['segments'] {
     const { api, ps } = this;
     const lmath = api.getLogmath(ps);
@@ -276,4 +303,24 @@ export function toPocketsphinxUtterances(raw: RawUtterance[], framesPerSecond: n
         })),
     }))
     .filter((u) => u.words.length > 0 || u.text.length > 0);
+}
+
+/**
+ * The words of one whole-utterance decode as pocketsphinx_batch writes them in CTM: start and duration in
+ * seconds to two decimals (frames are 10 ms), end = start + duration, confidence the posterior to three
+ * decimals; times from the utterance's first sample.
+ */
+export function toUtteranceWords(raw: RawUtterance, framesPerSecond: number): PocketsphinxWord[] {
+  return raw.segments
+    .map((s) => ({ ...s, word: s.word.replace(/\(\d+\)$/, '') }))
+    .filter((s) => !isFiller(s.word))
+    .map((s) => {
+      const start = Number((s.startFrame / framesPerSecond).toFixed(2));
+      return {
+        word: s.word,
+        start,
+        end: start + Number(((s.endFrame - s.startFrame) / framesPerSecond).toFixed(2)),
+        confidence: Math.min(1, Math.max(0, Number(s.posterior.toFixed(3)))),
+      };
+    });
 }

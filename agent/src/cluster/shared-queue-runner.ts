@@ -1,5 +1,6 @@
-// The origin's side of cluster mode: a JobRunner that, instead of running a job on this agent's workers, puts it
-// on the shared queue and waits for whichever agent of the cluster runs it. The job's record, its tenant, its
+// The origin's side of cluster mode: the JobRunner that runs this agent's jobs through the shared queue. Instead of
+// running a job on this agent's workers, it puts it on the shared queue and waits for whichever agent of the cluster
+// runs it (cluster-worker.ts is the other side, taking jobs off the queue). The job's record, its tenant, its
 // idempotency key, cancel, timeout and the faces index stay with this agent's JobQueue and SQLite exactly as
 // without a cluster; only the execution moves.
 //
@@ -28,7 +29,7 @@ import {
   type ClusterOutcome,
 } from './shared-queue.js';
 
-export interface DispatcherSettings {
+export interface SharedQueueRunnerSettings {
   redisUrl: string;
   queueName: string;
   agentId: string;
@@ -65,7 +66,7 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-export class SharedQueueDispatcher implements JobRunner {
+export class SharedQueueRunner implements JobRunner {
   /** This agent process as the cluster knows it; a job whose originId is this one has its upload right here. */
   readonly instanceId: string;
   /** Dispatched jobs run elsewhere: a shutting-down origin need not wait for them (see JobQueue.shutdown). */
@@ -82,7 +83,7 @@ export class SharedQueueDispatcher implements JobRunner {
   private lastErrorLog = 0;
 
   constructor(
-    private readonly settings: DispatcherSettings,
+    private readonly settings: SharedQueueRunnerSettings,
     private readonly tokens: InputTokens,
     private readonly logger: Logger,
   ) {
@@ -231,8 +232,12 @@ export class SharedQueueDispatcher implements JobRunner {
     let job: Job<ClusterJobData, ClusterOutcome> | undefined;
     let state: string;
     try {
+      // The state first, then the job: a worker's finish writes the return value and the state in one step, so a
+      // job read after its state said completed has its answer. Read the other way round, a job that finished
+      // between the two reads looked completed with no answer (seen on a loaded machine).
+      state = await this.queue.getJobState(jobId);
       job = await Job.fromId<ClusterJobData, ClusterOutcome>(this.queue, jobId);
-      state = job ? await job.getState() : 'missing';
+      if (!job) state = 'missing';
     } catch (err) {
       this.logError(err);
       return; // Redis is away; the reconcile timer asks again.

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { percentile, round1 } from './stats.js';
+import { percentile, round1 } from '../src/bench/stats.js';
 
 export interface LatencyPlan {
   /** Base URL of the agent, e.g. http://127.0.0.1:8787. */
