@@ -3,10 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, Menu, app, ipcMain, protocol, safeStorage, session, shell, type MenuItemConstructorOptions } from 'electron';
-import { createConsoleRuntime } from '../server/console-runtime.js';
+import { BrowserWindow, Menu, Notification, app, ipcMain, protocol, safeStorage, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
+import ElectronStore from 'electron-store';
+import { createConsoleCore } from '../core/console-core.js';
+import { notifyBudgetAlerts } from './budget-notifications.js';
 import { bindConsoleIpc, eventChannel } from './ipc-binding.js';
 import { allowedPermissions, appOrigin, buildCsp, isAppUrl, isSafeExternalUrl, mainWindowOptions } from './security-config.js';
+import { loadWindowPreferences, restorableBounds, saveWindowPreferences, type PreferenceStore } from './window-preferences.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -74,26 +77,51 @@ async function main(): Promise<void> {
   buildMenu();
 
   const dataDir = app.getPath('userData');
-  const runtime = createConsoleRuntime({
-    appRoot: app.getAppPath(),
-    dataDir,
-    startLocalAgent: true,
-    // Electron's own binary has RunAsNode fused off in the packaged app, so the agent runs on a real Node.
-    nodePath: process.env.MEDIAFLEET_NODE ?? 'node',
+  const core = createConsoleCore({
+    storePath: join(dataDir, 'console.sqlite'),
     vault: { kind: 'safe-storage', safeStorage, path: join(dataDir, 'vault.json') },
+    localAgent: {
+      appRoot: app.getAppPath(),
+      dataDir: join(dataDir, 'local-agent'),
+      startNow: true,
+      // Electron's own binary has RunAsNode fused off in the packaged app, so the agent runs on a real Node.
+      nodePath: process.env.MEDIAFLEET_NODE ?? 'node',
+    },
   });
-  bindConsoleIpc(ipcMain, { methods: runtime.methods, handlers: runtime.handlers, readOnly: false, delegate: runtime.delegate }, (url) => isAppUrl(url, devServerUrl));
+  core.health.start();
+  core.costs.start();
+  core.rentals.startReconcile();
+  // The automatic scaler (it does nothing until an operator turns its policy on).
+  core.autoscale.start();
+  bindConsoleIpc(ipcMain, core, (url) => isAppUrl(url, devServerUrl));
 
-  const win = new BrowserWindow(mainWindowOptions(join(here, '../preload/index.cjs')));
-  const unsubscribe = runtime.events.subscribe((event) => {
+  // The window opens where the operator left it (electron-store keeps that next to the console's data).
+  const preferences = new ElectronStore({ name: 'window-preferences' }) as unknown as PreferenceStore;
+  const saved = loadWindowPreferences(preferences);
+  const bounds = restorableBounds(saved.bounds, screen.getAllDisplays().map((d) => d.workArea));
+  const win = new BrowserWindow({ ...mainWindowOptions(join(here, '../preload/index.cjs')), ...bounds });
+  if (saved.maximized) win.maximize();
+  win.on('close', () => saveWindowPreferences(preferences, { bounds: win.getNormalBounds(), maximized: win.isMaximized() }));
+  const unsubscribe = core.events.subscribe((event) => {
     if (!win.isDestroyed()) win.webContents.send(eventChannel, event);
   });
+  // A budget alert reaches the operator even when the window is in the background; a click opens Costs.
+  const stopNotifying = notifyBudgetAlerts(core.events, Notification, () => {
+    if (win.isDestroyed()) return;
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+    void win.webContents.executeJavaScript("location.hash = '#/costs'");
+  });
   win.once('ready-to-show', () => win.show());
-  win.on('closed', unsubscribe);
+  win.on('closed', () => {
+    unsubscribe();
+    stopNotifying();
+  });
   await win.loadURL(devServerUrl ?? `${appOrigin}/index.html`);
 
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => void runtime.close());
+  app.on('before-quit', () => void core.close());
 }
 
 void main();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FuseV1Options } from '@electron/fuses';
 
-const root = new URL('../../', import.meta.url);
+const root = new URL('../..', import.meta.url);
 const require = createRequire(import.meta.url);
 
 describe('electron-builder.yml', async () => {

@@ -6,30 +6,34 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { z } from 'zod';
 import { consoleMethods } from '../core/api.js';
-import { ConsoleError } from '../core/contracts/define.js';
+import { localAgentStatus } from '../core/contracts/agents.js';
+import { analysisStatus, cancelAnalysis, listSubmissions } from '../core/contracts/analyze.js';
+import { ConsoleError, defineEvent } from '../core/contracts/define.js';
+import { EventHub } from '../core/registry/event-hub.js';
+import { MethodRegistry } from '../core/registry/method-registry.js';
 import { createConsoleServer } from './console-server.js';
-import { EventHub } from './event-hub.js';
 
 const token = 'test-token-0123456789abcdef';
+const ping = defineEvent('test:ping', z.object({ n: z.number() }));
 
 async function start(readOnly: boolean, dir: string, events: EventHub) {
   const calls: string[] = [];
+  // The real pipeline with a few handlers; every other method is unimplemented here.
+  const registry = new MethodRegistry(consoleMethods, () => undefined);
+  registry.implement(localAgentStatus, () => ({ state: 'running' as const, url: 'http://127.0.0.1:1', message: null }));
+  registry.implement(listSubmissions, () => {
+    calls.push('analyze:list');
+    return [];
+  });
+  registry.implement(analysisStatus, ({ submissionId }) => {
+    throw new ConsoleError('NOT_FOUND', `no submission ${submissionId}`);
+  });
+  // Returns something that breaks its own contract, to prove outputs are checked too.
+  registry.implement(cancelAnalysis, (() => ({ canceled: 'yes' })) as unknown as () => { canceled: boolean });
   const app = await createConsoleServer({
-    methods: consoleMethods,
-    handlers: {
-      'agents:local-status': async () => ({ state: 'running', url: 'http://127.0.0.1:1', message: null }),
-      'analyze:list': async () => {
-        calls.push('analyze:list');
-        return [];
-      },
-      'analyze:status': async (input: { submissionId: string }) => {
-        throw new ConsoleError('NOT_FOUND', `no submission ${input.submissionId}`);
-      },
-      // Returns something that breaks its own contract, to prove outputs are checked too.
-      'analyze:cancel': async () => ({ canceled: 'yes' }),
-    },
-    events,
+    core: { invoke: (method, input, caller) => registry.invoke(method, input, caller), events },
     token,
     readOnly,
     rendererDir: join(dir, 'renderer'),
@@ -52,7 +56,7 @@ describe('headless console server', () => {
   let dir: string;
   let full: Awaited<ReturnType<typeof start>>;
   let readOnly: Awaited<ReturnType<typeof start>>;
-  const events = new EventHub();
+  const events = new EventHub({ onInvalid: 'throw' });
   const apps: FastifyInstance[] = [];
 
   beforeAll(async () => {
@@ -113,7 +117,7 @@ describe('headless console server', () => {
     const notFound = (await (await invoke(full.base, 'analyze:status', { submissionId: 'x' })).json()) as { ok: boolean; error: { code: string } };
     expect(notFound).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const bad = (await (await invoke(full.base, 'analyze:cancel', { submissionId: 'x' })).json()) as { error: { code: string } };
-    expect(bad.error.code).toBe('INVALID_OUTPUT');
+    expect(bad.error.code).toBe('INTERNAL');
   });
 
   it('names unknown methods and methods without an implementation differently', async () => {
@@ -142,7 +146,7 @@ describe('headless console server', () => {
     });
 
     it('refuses every method not marked readOnly before running it, with READ_ONLY', async () => {
-      for (const method of ['analyze:submit', 'analyze:list', 'servers:add', 'provision:start', 'shell:open', 'tokens:create', 'tokens:revoke']) {
+      for (const method of ['analyze:submit', 'analyze:result', 'analyze:preview', 'servers:add', 'provision:start', 'shell:open', 'tokens:create', 'tokens:revoke']) {
         const res = await invoke(readOnly.base, method, {});
         expect(res.status).toBe(403);
         const body = (await res.json()) as { error: { code: string; message: string } };
@@ -197,8 +201,8 @@ describe('headless console server', () => {
     const received = new Promise<unknown>((resolve) => ws.on('message', (data) => resolve(JSON.parse(String(data)))));
     // give the server a moment to attach its subscription after the handshake
     await new Promise((r) => setTimeout(r, 50));
-    events.publish('analyze', { submissionId: 's1', stage: 'queued' });
-    expect(await received).toEqual({ channel: 'analyze', payload: { submissionId: 's1', stage: 'queued' } });
+    events.publish(ping, { n: 1 });
+    expect(await received).toEqual({ channel: 'test:ping', payload: { n: 1 } });
     ws.close();
   });
 });

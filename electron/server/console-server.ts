@@ -9,16 +9,19 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import type { InvokeDef } from '../core/contracts/define.js';
+import type { Envelope } from '../core/contracts/define.js';
+import type { EventHub } from '../core/registry/event-hub.js';
+import type { CallerContext } from '../core/registry/method-registry.js';
 import { buildCsp } from '../main/security-config.js';
-import type { EventHub } from './event-hub.js';
-import { invokeMethod, type ConsoleHandlers, type InvokeContext } from './invoke-method.js';
+
+/** What the server needs of the console core: its one call pipeline and its events. */
+export interface ConsoleEndpoint {
+  invoke(method: string, input: unknown, caller: CallerContext): Promise<Envelope<unknown>>;
+  events: Pick<EventHub, 'subscribe'>;
+}
 
 export interface ConsoleServerOptions {
-  methods: Record<string, InvokeDef>;
-  handlers: ConsoleHandlers;
-  delegate?: InvokeContext['delegate'];
-  events: EventHub;
+  core: ConsoleEndpoint;
   token: string;
   readOnly: boolean;
   /** The built renderer (out/renderer); served at /. */
@@ -54,7 +57,6 @@ export async function createConsoleServer(options: ConsoleServerOptions): Promis
   }
   await mkdir(options.uploadDir, { recursive: true });
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
-  const ctx: InvokeContext = { methods: options.methods, handlers: options.handlers, readOnly: options.readOnly, delegate: options.delegate };
 
   // DNS rebinding: a page on another site could resolve its own name to 127.0.0.1; only our own host names pass.
   app.addHook('onRequest', async (request, reply) => {
@@ -82,7 +84,7 @@ export async function createConsoleServer(options: ConsoleServerOptions): Promis
   app.get('/api/info', async () => ({ ok: true, data: { transport: 'http', readOnly: options.readOnly } }));
 
   app.post<{ Params: { method: string } }>('/api/invoke/:method', async (request, reply) => {
-    const envelope = await invokeMethod(ctx, request.params.method, request.body);
+    const envelope = await options.core.invoke(request.params.method, request.body, { readOnly: options.readOnly });
     if (!envelope.ok) {
       const status = { UNKNOWN_METHOD: 404, READ_ONLY: 403, INVALID_INPUT: 400, NOT_IMPLEMENTED: 501 }[envelope.error.code] ?? 200;
       return reply.code(status).send(envelope);
@@ -118,7 +120,7 @@ export async function createConsoleServer(options: ConsoleServerOptions): Promis
       socket.close(4401, 'unauthorized');
       return;
     }
-    const unsubscribe = options.events.subscribe((event) => {
+    const unsubscribe = options.core.events.subscribe((event) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
     });
     socket.on('close', unsubscribe);

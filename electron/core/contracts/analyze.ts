@@ -2,8 +2,8 @@
 // default), follow each file through upload → queued → running → done, fetch the result document, cancel.
 // Live updates arrive on the 'analyze' event channel as AnalysisSubmission objects.
 import { z } from 'zod';
-import { AnalysisName, ResultDocument } from '../../../agent/src/contracts/result-document.js';
-import { ErrorEnvelope, defineInvoke } from './define.js';
+import { AnalysisName, ResultDocument } from '#agent/contracts/result-document.js';
+import { ErrorEnvelope, defineEvent, defineInvoke } from './define.js';
 
 export const SubmissionStage = z.enum(['upload', 'queued', 'running', 'done', 'failed', 'canceled']);
 export type SubmissionStage = z.infer<typeof SubmissionStage>;
@@ -67,9 +67,32 @@ export const analysisKeyframe = defineInvoke('analyze:keyframe', {
   readOnly: true,
 });
 
+/** Previews are JPEGs scaled to fit this many pixels on either side: enough to draw findings on a screen. */
+export const PREVIEW_MAX_SIDE = 1280;
+
+/**
+ * A picture of a finished image submission, from the console's own copy of the file, for showing its result
+ * where the dropped file is not at hand (a reload, a link from Jobs). Findings stay in the image's own pixels:
+ * `width`/`height` are the preview's, and the result document gives the original's.
+ */
+export const analysisPreview = defineInvoke('analyze:preview', {
+  input: z.object({ submissionId: z.string() }),
+  output: z.object({
+    mime: z.literal('image/jpeg'),
+    width: z.number().int(),
+    height: z.number().int(),
+    dataBase64: z.string(),
+  }),
+});
+
+/**
+ * Every submission of this console, newest first. Allowed read-only: support staff see stages, times and
+ * errors; the files and results stay closed to them.
+ */
 export const listSubmissions = defineInvoke('analyze:list', {
   input: z.object({}).default({}),
   output: z.array(AnalysisSubmission),
+  readOnly: true,
 });
 
 export const cancelAnalysis = defineInvoke('analyze:cancel', {
@@ -83,27 +106,15 @@ export const retryAnalysis = defineInvoke('analyze:retry', {
   output: AnalysisSubmission,
 });
 
-export const LocalAgentState = z.object({
-  state: z.enum(['starting', 'running', 'stopped', 'failed', 'unavailable']),
-  url: z.string().nullable(),
-  message: z.string().nullable(),
-});
-export type LocalAgentState = z.infer<typeof LocalAgentState>;
-
-/** The built-in "This computer" agent. */
-export const localAgentStatus = defineInvoke('agents:local-status', {
-  input: z.object({}).default({}),
-  output: LocalAgentState,
-  readOnly: true,
-});
+export const analysisEvent = defineEvent('analyze', AnalysisSubmission);
 
 export const analyzeContract = {
   [submitAnalysis.name]: submitAnalysis,
   [analysisStatus.name]: analysisStatus,
   [analysisResult.name]: analysisResult,
   [analysisKeyframe.name]: analysisKeyframe,
+  [analysisPreview.name]: analysisPreview,
   [listSubmissions.name]: listSubmissions,
   [cancelAnalysis.name]: cancelAnalysis,
   [retryAnalysis.name]: retryAnalysis,
-  [localAgentStatus.name]: localAgentStatus,
 };

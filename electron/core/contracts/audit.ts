@@ -8,6 +8,8 @@ export const AuditEntry = z.object({
   actor: z.string(),
   action: z.string(),
   targetId: z.string().nullable(),
+  /** The target's name (a server, an agent) as the console knows it now, or as recorded; null when unknown. */
+  targetName: z.string().nullable().default(null),
   detail: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -1,5 +1,6 @@
 // Contract of agent deployment on a server: deploy/upgrade (health-gated), rollback, restart, and the
-// serving container's logs and stats. Long operations return an operation id; progress arrives as events.
+// serving container's logs and stats. Long operations return an operation id and are followed and cancelled
+// through the operations contract.
 import { z } from 'zod';
 import { defineInvoke, OperationStarted } from './define.js';
 
@@ -96,12 +97,6 @@ export const setDeploySettingsMethod = defineInvoke('deploy:set-settings', {
   output: z.object({ settings: DeploySettings }),
 });
 
-/** Cancels a deploy, rollback, restart or HTTPS operation (the same as provision:cancel). */
-export const cancelDeployMethod = defineInvoke('deploy:cancel', {
-  input: z.object({ operationId: z.string() }),
-  output: z.object({ canceled: z.boolean() }),
-});
-
 /** Registry credentials for `source: { kind: 'registry', credentialName }`; stored in the vault only. */
 export const setRegistryCredentialsMethod = defineInvoke('deploy:set-registry-credentials', {
   input: z.object({
@@ -117,7 +112,6 @@ export const deployContract = {
   [setRegistryCredentialsMethod.name]: setRegistryCredentialsMethod,
   [getDeploySettingsMethod.name]: getDeploySettingsMethod,
   [setDeploySettingsMethod.name]: setDeploySettingsMethod,
-  [cancelDeployMethod.name]: cancelDeployMethod,
   [deployAgentMethod.name]: deployAgentMethod,
   [rollbackAgentMethod.name]: rollbackAgentMethod,
   [restartAgentMethod.name]: restartAgentMethod,

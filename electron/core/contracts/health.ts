@@ -37,6 +37,8 @@ export const HistoryPoint = z.object({
   upRatio: z.number(),
   latencyMsAvg: z.number().nullable(),
   queueDepthAvg: z.number().nullable(),
+  /** Jobs the agent finished per minute, averaged over the bucket; null beyond the raw samples' retention (6 h). */
+  jobsPerMinuteAvg: z.number().nullable().default(null),
   load1Avg: z.number().nullable(),
   diskUsedRatioMax: z.number().nullable(),
 });
@@ -48,6 +50,26 @@ export const healthHistory = defineInvoke('health:history', {
     sinceMinutes: z.number().int().min(1).max(60 * 24 * 30).default(60),
   }),
   output: z.array(HistoryPoint),
+  readOnly: true,
+});
+
+/** One minute of the whole fleet's agents: their queue depths, throughputs and failures added up. */
+export const FleetMinute = z.object({
+  bucketStart: z.string(),
+  /** Agents that reported in this minute, and those of them that were down all minute. */
+  agents: z.number().int(),
+  agentsDown: z.number().int(),
+  /** Sums over the agents that said (null when none did). */
+  queueDepth: z.number().nullable(),
+  jobsPerMinute: z.number().nullable(),
+  errorsPerMinute: z.number().nullable(),
+});
+export type FleetMinute = z.infer<typeof FleetMinute>;
+
+/** The fleet dashboard's series, minute by minute, from the raw health samples (kept 6 h). */
+export const fleetTimeline = defineInvoke('health:fleet-timeline', {
+  input: z.object({ sinceMinutes: z.number().int().min(1).max(360).default(60) }).default({ sinceMinutes: 60 }),
+  output: z.array(FleetMinute),
   readOnly: true,
 });
 
@@ -76,6 +98,7 @@ export const acknowledgeAlert = defineInvoke('alerts:acknowledge', {
 export const healthContract = {
   [healthSnapshot.name]: healthSnapshot,
   [healthHistory.name]: healthHistory,
+  [fleetTimeline.name]: fleetTimeline,
   [listAlerts.name]: listAlerts,
   [acknowledgeAlert.name]: acknowledgeAlert,
 };

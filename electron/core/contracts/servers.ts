@@ -36,11 +36,22 @@ export const AddServerInput = z.object({
   port: z.number().int().min(1).max(65535).default(22),
   user: z.string().min(1).max(64),
   auth: ServerAuth,
+  /**
+   * Keep the server when it cannot be reached yet (not booted, firewall not open), to set it up later from its
+   * Server view; its host key is pinned at the first contact then. Only with a key or an ssh-agent login: a
+   * password is used once and never kept, so the console could not log in later.
+   */
+  keepIfUnreachable: z.boolean().default(false),
+});
+
+export const AddServerResult = ServerSummary.extend({
+  /** False when the server was kept without being reached (keepIfUnreachable); set it up later. */
+  reached: z.boolean(),
 });
 
 export const addServer = defineInvoke('servers:add', {
   input: AddServerInput,
-  output: ServerSummary,
+  output: AddServerResult,
 });
 
 export const listServers = defineInvoke('servers:list', {

@@ -1,7 +1,7 @@
 // Contract of terminals: an interactive shell on a server (ssh2 shell channel) or on this computer
 // (node-pty). Output arrives as 'shell:data' events { sessionId, data } and 'shell:exit' { sessionId, code }.
 import { z } from 'zod';
-import { defineInvoke } from './define.js';
+import { defineEvent, defineInvoke } from './define.js';
 
 export const openShell = defineInvoke('shell:open', {
   input: z.object({
@@ -30,6 +30,8 @@ export const closeShell = defineInvoke('shell:close', {
 
 export const ShellData = z.object({ sessionId: z.string(), data: z.string() });
 export const ShellExit = z.object({ sessionId: z.string(), code: z.number().nullable() });
+export const shellDataEvent = defineEvent('shell:data', ShellData);
+export const shellExitEvent = defineEvent('shell:exit', ShellExit);
 
 export const shellContract = {
   [openShell.name]: openShell,

@@ -3,22 +3,21 @@
 // boundary once, in the answer to `tokens:create`, which is why that method is not readOnly. Every call names
 // the agent ("local" is the built-in "This computer" agent).
 import { z } from 'zod';
+import { TokenScope as AgentTokenScope } from '#agent/contracts/http-v1.js';
 import { defineInvoke } from './define.js';
 
 const AgentId = z.string().min(1).max(100).default('local');
 
-/**
- * The agent's scopes and tenant/label rules, field for field (agent/src/http/schemas.ts `CreateTokenBody`, which
- * the renderer cannot import: it pulls in the agent's store). tokens.test.ts checks the two agree.
- */
+/** The scopes an operator may create from the console (the agent's tokens API; see `CreateTokenBody`). */
 export const TokenScope = z.enum(['admin', 'submit', 'read']);
 export type TokenScope = z.infer<typeof TokenScope>;
+/** The agent's tenant and label rules (`CreateTokenBody`) with messages for the form; tokens.test.ts checks they agree. */
 export const TokenTenant = z.string().trim().min(1, 'a tenant is required').max(100, 'at most 100 characters');
 export const TokenLabel = z.string().max(200, 'at most 200 characters');
 
 export const AgentTokenRecord = z.object({
   id: z.string(),
-  scope: TokenScope,
+  scope: AgentTokenScope,
   tenant: z.string(),
   label: z.string().nullable(),
   createdAt: z.string(),
