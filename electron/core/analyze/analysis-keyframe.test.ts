@@ -10,34 +10,41 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultDocument } from '../../../agent/src/contracts/result-document.js';
-import { jobThumbnailsDir } from '../../../agent/src/http/thumbnails.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
+import { jobThumbnailsDir } from '#agent/http/thumbnails.js';
+import { resolveMediaTools } from '#agent/media/av/media-tools.js';
 import { analysisKeyframe } from '../contracts/analyze.js';
 import { ConsoleError } from '../contracts/define.js';
 import { LocalAgent } from '../local-agent/local-agent.js';
-import { AgentHttpClient, type AgentPort } from './agent-http-client.js';
+import { consoleMethods } from '../api.js';
+import { AgentHttpClient, type AgentJob, type AgentPort } from '../agents/agent-http-client.js';
+import { MethodRegistry } from '../registry/method-registry.js';
+import { registerAnalyzeMethods } from './analyze-methods.js';
 import { AnalysisService } from './analysis-service.js';
+import { anyLocalPath } from './submit-path-policy.js';
 import { waitForSubmissionEnd } from './wait-for-submission.js';
-import { createAnalyzeHandlers, localAgentResolver } from './analyze-handlers.js';
+import { fixturesDir } from '../../../test-harness/shared-folder.js';
 
 const appRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const fixtures = process.env.MEDIAFLEET_FIXTURES ?? '/work/shared/fixtures';
+const fixtures = fixturesDir;
 
 describe('analyze:keyframe on the real built-in agent (5 s of vtest.avi, video + faces)', () => {
   let dir: string;
   let agent: LocalAgent;
   let service: AnalysisService;
-  let handlers: ReturnType<typeof createAnalyzeHandlers>;
+  let registry: MethodRegistry;
   let submissionId: string;
   let result: ResultDocument;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mf-keyframe-'));
     const clip = join(dir, 'vtest-5s.avi');
-    await promisify(execFile)('ffmpeg', ['-nostdin', '-v', 'error', '-i', join(fixtures, 'video/vtest.avi'), '-t', '5', '-c', 'copy', clip]);
+    // The agent's own choice of ffmpeg: Debian's, or the npm package's where there is none.
+    await promisify(execFile)(resolveMediaTools().ffmpeg, ['-nostdin', '-v', 'error', '-i', join(fixtures, 'video/vtest.avi'), '-t', '5', '-c', 'copy', clip]);
     agent = new LocalAgent({ appRoot, dataDir: join(dir, 'agent') });
-    service = new AnalysisService({ agents: localAgentResolver(agent), pollIntervalMs: 100 });
-    handlers = createAnalyzeHandlers(service, agent);
+    service = new AnalysisService({ agents: { resolve: async () => ({ client: new AgentHttpClient(await agent.start()) }) }, pollIntervalMs: 100 });
+    registry = new MethodRegistry(consoleMethods);
+    registerAnalyzeMethods(registry, { analysis: service, allowPath: anyLocalPath });
     const submitted = await service.submit({ path: clip, analyses: ['video', 'faces'], agentId: 'local' });
     submissionId = submitted.submissionId;
     const end = await waitForSubmissionEnd(service, submissionId, 150_000);
@@ -52,7 +59,9 @@ describe('analyze:keyframe on the real built-in agent (5 s of vtest.avi, video +
 
   it('answers a keyframe as a JPEG within the contract, at the time the timeline gives', async () => {
     expect(result.timeline!.length).toBeGreaterThanOrEqual(2);
-    const answer = analysisKeyframe.output.parse(await handlers['analyze:keyframe']({ submissionId, index: 1 }));
+    const envelope = await registry.invoke('analyze:keyframe', { submissionId, index: 1 }, { readOnly: false });
+    if (!envelope.ok) throw new Error(envelope.error.message);
+    const answer = analysisKeyframe.output.parse(envelope.data);
     const jpeg = Buffer.from(answer.dataBase64, 'base64');
     expect([...jpeg.subarray(0, 2)]).toEqual([0xff, 0xd8]);
     expect(jpeg.length).toBeGreaterThan(1000);
@@ -79,11 +88,23 @@ describe('analyze:keyframe on the real built-in agent (5 s of vtest.avi, video +
 async function serviceWithResult(dir: string, result: ResultDocument, getKeyframe: AgentPort['getKeyframe']): Promise<{ service: AnalysisService; id: string }> {
   const agent: AgentPort = {
     submitJob: async () => ({ id: 'job-1', status: 'queued' }),
-    getJob: async (id) => ({ id, status: 'succeeded', progress: 1, stage: null, result }),
+    getJob: async (id): Promise<AgentJob> => ({
+      id,
+      status: 'succeeded',
+      progress: 1,
+      stage: null,
+      priority: 'interactive',
+      file: 'clip.avi',
+      attempts: 1,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      startedAt: null,
+      finishedAt: null,
+      result,
+    }),
     cancelJob: async () => undefined,
     getKeyframe,
   };
-  const service = new AnalysisService({ agents: { resolve: async () => agent }, pollIntervalMs: 10 });
+  const service = new AnalysisService({ agents: { resolve: async () => ({ client: agent }) }, pollIntervalMs: 10 });
   const file = join(dir, 'clip.avi');
   await writeFile(file, 'x');
   const { submissionId } = await service.submit({ path: file, agentId: 'local' });

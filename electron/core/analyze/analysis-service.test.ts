@@ -9,10 +9,12 @@ import type { AnalysisSubmission } from '../contracts/analyze.js';
 import { LocalAgent, parseTokenOutput } from '../local-agent/local-agent.js';
 import { AnalysisService } from './analysis-service.js';
 import { waitForSubmissionEnd } from './wait-for-submission.js';
-import { localAgentResolver } from './analyze-handlers.js';
+import { AgentDirectory } from '../agents/agent-directory.js';
+import { FileVault } from '../secrets/file-vault.js';
+import { fixturesDir } from '../../../test-harness/shared-folder.js';
 
 const appRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const fixtures = process.env.MEDIAFLEET_FIXTURES ?? '/work/shared/fixtures';
+const fixtures = fixturesDir;
 
 describe('token output of the agent CLI', () => {
   it('takes the token alone on the last line, or from JSON', () => {
@@ -31,7 +33,13 @@ describe('AnalysisService on the real built-in agent', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mf-local-agent-'));
     agent = new LocalAgent({ appRoot, dataDir });
-    service = new AnalysisService({ agents: localAgentResolver(agent), onChange: (s) => seen.push(s), pollIntervalMs: 100 });
+    // The console's own directory of agents: This computer, and no registered ones.
+    const directory = new AgentDirectory({
+      agents: { list: () => [] },
+      vault: FileVault.open({ path: join(dataDir, 'vault.json'), passphrase: 'p', scrypt: { N: 2 ** 12, r: 8, p: 1 } }),
+    });
+    directory.useLocalAgent(() => agent.start());
+    service = new AnalysisService({ agents: directory, onChange: (s) => seen.push(s), pollIntervalMs: 100 });
     await agent.start();
   });
   afterAll(async () => {

@@ -3,14 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { ResultDocument, type AnalysisName } from '../../../agent/src/contracts/result-document.js';
+import { ResultDocument, type AnalysisName } from '#agent/contracts/result-document.js';
 import { ConsoleError } from '../contracts/define.js';
 import { KEYFRAME_MAX_BYTES, type AnalysisSubmission } from '../contracts/analyze.js';
-import type { AgentJob, AgentPort } from './agent-http-client.js';
+import type { AgentJob, AgentPort } from '../agents/agent-http-client.js';
+import { imagePreview } from '../media/image-preview.js';
 
 export interface AgentResolver {
   /** The agent to send work to; throws a ConsoleError when it is not usable (e.g. still starting). */
-  resolve(agentId: string): Promise<AgentPort>;
+  resolve(agentId: string): Promise<{ client: AgentPort }>;
 }
 
 export interface AnalysisServiceOptions {
@@ -100,7 +101,7 @@ export class AnalysisService {
       throw new ConsoleError('KEYFRAME_OUT_OF_RANGE', `${name} has ${result.timeline.length} keyframes (0–${result.timeline.length - 1}); there is no keyframe ${index}`);
     }
     if (!entry.thumbnail) throw new ConsoleError('KEYFRAME_GONE', `the agent kept no thumbnail of keyframe ${index} of ${name}`);
-    const agent = await this.options.agents.resolve(tracked.state.agentId);
+    const { client: agent } = await this.options.agents.resolve(tracked.state.agentId);
     if (!agent.getKeyframe || !tracked.state.jobId) throw new ConsoleError('KEYFRAME_GONE', `the agent that analysed ${name} cannot serve its keyframes`);
     const jpeg = await agent.getKeyframe(tracked.state.jobId, index, KEYFRAME_MAX_BYTES).catch((err: unknown) => {
       // The agent forgets jobs and their thumbnails (retention, a reset data directory): say what that means here.
@@ -115,12 +116,25 @@ export class AnalysisService {
     return { index, t: entry.t, jpeg };
   }
 
+  /**
+   * The analysed image, scaled to fit `maxSide` as a JPEG, from the console's copy of the file (kept for retry).
+   * EXIF rotation is applied, as the agent applies it before finding faces, so findings line up.
+   */
+  async preview(submissionId: string, maxSide: number): Promise<{ jpeg: Buffer; width: number; height: number }> {
+    const tracked = this.get(submissionId);
+    const result = this.result(submissionId);
+    if (result.media.kind !== 'image') {
+      throw new ConsoleError('NOT_AN_IMAGE', `${tracked.state.fileName} is ${result.media.kind}; only images have a preview`);
+    }
+    return imagePreview(tracked.path, tracked.state.fileName, maxSide);
+  }
+
   async cancel(submissionId: string): Promise<boolean> {
     const tracked = this.get(submissionId);
     if (terminalStages.has(tracked.state.stage)) return false;
     tracked.abort.abort();
     if (tracked.state.jobId) {
-      const agent = await this.options.agents.resolve(tracked.state.agentId);
+      const { client: agent } = await this.options.agents.resolve(tracked.state.agentId);
       await agent.cancelJob(tracked.state.jobId).catch(() => undefined);
     }
     this.update(tracked, { stage: 'canceled', finishedAt: this.now().toISOString() });
@@ -146,7 +160,7 @@ export class AnalysisService {
   private async run(tracked: Tracked): Promise<void> {
     const { signal } = tracked.abort;
     try {
-      const agent = await this.options.agents.resolve(tracked.state.agentId);
+      const { client: agent } = await this.options.agents.resolve(tracked.state.agentId);
       let lastReport = 0;
       const accepted = await agent.submitJob({
         path: tracked.path,
@@ -186,7 +200,7 @@ export class AnalysisService {
         if (['succeeded', 'failed', 'canceled'].includes(event.status)) {
           return this.applyJob(tracked, await agent.getJob(jobId, signal));
         }
-        this.applyJob(tracked, { id: jobId, ...event });
+        this.applyJob(tracked, event);
       }
     } catch (err) {
       if (signal.aborted) throw err;
@@ -195,7 +209,7 @@ export class AnalysisService {
   }
 
   /** Folds the agent's job state into the submission; true once the job is over. */
-  private applyJob(tracked: Tracked, job: AgentJob): boolean {
+  private applyJob(tracked: Tracked, job: Pick<AgentJob, 'status' | 'progress' | 'stage' | 'error' | 'result'>): boolean {
     const progress = Math.min(1, Math.max(0, job.progress ?? 0));
     switch (job.status) {
       case 'queued':

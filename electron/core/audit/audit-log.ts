@@ -46,6 +46,8 @@ export class AuditLog {
       actor: r.actor,
       action: r.action,
       targetId: r.target_id,
+      // Names are the console's to add (audit-names.ts): the log itself keeps ids.
+      targetName: null,
       detail: JSON.parse(r.detail_json) as Record<string, unknown>,
     }));
   }

@@ -9,16 +9,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchmarkOperation, BenchmarkRun } from '../contracts/benchmarks.js';
+import type { BenchmarkRun } from '../contracts/benchmarks.js';
+import type { OperationEvent } from '../contracts/define.js';
+import type { OperationRecord } from '../contracts/operations.js';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import { LocalAgent, parseTokenOutput } from '../local-agent/local-agent.js';
 import { FileVault } from '../secrets/file-vault.js';
 import { secretNames } from '../secrets/secret-vault.js';
-import { startAgentStub, type AgentStub } from '../testing/agent-stub-server.js';
-import { freeLoopbackPort } from '../testing/free-loopback-port.js';
+import { startAgentStub, type AgentStub } from '../../../test-harness/console/agent-stub-server.js';
+import { freeLoopbackPort } from '../../../test-harness/console/free-loopback-port.js';
+import { fixturesDir } from '../../../test-harness/shared-folder.js';
 
 const appRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const fixtures = process.env.MEDIAFLEET_FIXTURES ?? '/work/shared/fixtures';
+const fixtures = fixturesDir;
 
 async function call<T>(core: ConsoleCore, method: string, input: unknown): Promise<T> {
   const answer = await core.invoke(method, input);
@@ -26,15 +29,20 @@ async function call<T>(core: ConsoleCore, method: string, input: unknown): Promi
   return answer.data as T;
 }
 
-async function waitForEnd(core: ConsoleCore, operationId: string, timeoutMs: number): Promise<BenchmarkOperation> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const op = await call<BenchmarkOperation>(core, 'benchmarks:status', { operationId });
-    if (op.state !== 'running') return op;
-    if (Date.now() > deadline) throw new Error(`benchmark still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+/** The operation's record once it has ended (the engine settles it; the bound keeps a hang from hanging the suite). */
+async function waitForEnd(core: ConsoleCore, operationId: string, timeoutMs: number): Promise<OperationRecord> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`benchmark still running after ${timeoutMs} ms`)), timeoutMs)));
+  try {
+    await Promise.race([core.operations.settled(operationId), bound]);
+  } finally {
+    clearTimeout(timer);
   }
+  return call<OperationRecord>(core, 'operations:status', { operationId });
 }
+
+const start = (core: ConsoleCore, input: unknown) => call<{ operationId: string }>(core, 'benchmarks:start', input);
+const elapsedMs = (op: OperationRecord) => Date.parse(op.finishedAt!) - Date.parse(op.startedAt);
 
 describe('benchmarks on a real built-in agent', () => {
   let dir: string;
@@ -72,29 +80,35 @@ describe('benchmarks on a real built-in agent', () => {
 
   it('lists This computer first, then registered agents', async () => {
     core.agents.upsert({ serverId: null, name: 'vps-small', baseUrl: 'http://127.0.0.1:9' });
-    const agents = await call<Array<{ id: string; name: string; kind: string }>>(core, 'benchmarks:agents', {});
+    const agents = await call<Array<{ id: string; name: string; kind: string }>>(core, 'agents:list', {});
     expect(agents[0]).toMatchObject({ id: 'local', name: 'This computer', kind: 'local' });
     expect(agents.map((a) => a.name)).toContain('vps-small');
   });
 
   it('runs a short benchmark, stores it with the hardware facts and lists it for the agent', async () => {
     const progress: (number | null)[] = [];
-    const onEvent = (e: { progress: number | null }) => progress.push(e.progress);
-    core.benchmarks.events.on('operation', onEvent);
-    const started = await call<BenchmarkOperation>(core, 'benchmarks:start', { agentId: 'local', options: { rounds: 1, analyses: ['nsfw'] } });
-    expect(started).toMatchObject({ state: 'running', agentName: 'This computer', expectedMs: null, progress: null });
+    const onEvent = (e: OperationEvent) => progress.push(e.progress);
+    core.operations.events.on('operation', onEvent);
+    const started = await start(core, { agentId: 'local', options: { rounds: 1, analyses: ['nsfw'] } });
+    expect(await call<OperationRecord>(core, 'operations:status', started)).toMatchObject({
+      kind: 'benchmark',
+      status: 'running',
+      title: 'Benchmark on This computer',
+      targetId: 'local',
+      detail: { agentName: 'This computer', expectedMs: null },
+    });
     // One run per agent at a time: a second would measure the first one's load.
-    await expect(call(core, 'benchmarks:start', { agentId: 'local' })).rejects.toMatchObject({ code: 'BENCH_RUNNING' });
+    await expect(start(core, { agentId: 'local' })).rejects.toMatchObject({ code: 'BENCH_RUNNING' });
     const end = await waitForEnd(core, started.operationId, 150_000);
     expect(end.error).toBeNull();
-    expect(end).toMatchObject({ state: 'succeeded', progress: 1, runId: expect.any(String) });
-    core.benchmarks.events.off('operation', onEvent);
+    expect(end).toMatchObject({ status: 'succeeded', progress: 1, detail: { runId: expect.any(String), imagesDone: 2, imagesTotal: 2 } });
+    core.operations.events.off('operation', onEvent);
     // No earlier run to estimate from: the progress seen is the agent's own count of finished images (0, 1, 2 of 2).
-    expect(progress.filter((p) => p !== null)).toEqual([0, 0.5, 0.99, 1]);
+    expect(progress.filter((p, i) => p !== null && p !== progress[i - 1])).toEqual([0, 0.5, 0.99, 1]);
     const history = await call<BenchmarkRun[]>(core, 'benchmarks:history', { agentId: 'local' });
     expect(history).toHaveLength(1);
     const [run] = history;
-    expect(run!.id).toBe(end.runId);
+    expect(run!.id).toBe(end.detail.runId);
     expect(run!.options).toEqual({ rounds: 1, analyses: ['nsfw'] });
     expect(run!.report.images).toBe(2);
     expect(run!.report.hardware.cores).toBeGreaterThanOrEqual(1);
@@ -104,13 +118,13 @@ describe('benchmarks on a real built-in agent', () => {
     expect(await call<BenchmarkRun[]>(core, 'benchmarks:history', { agentId: 'someone-else' })).toEqual([]);
 
     // The next comparable run has an expected duration, so its progress is an estimate; cancel stops waiting.
-    const second = await call<BenchmarkOperation>(core, 'benchmarks:start', { agentId: 'local', options: { rounds: 1, analyses: ['nsfw'] } });
-    expect(second.expectedMs).toBeGreaterThan(0);
-    expect(await call(core, 'benchmarks:cancel', { operationId: second.operationId })).toEqual({ canceled: true });
-    const canceled = await call<BenchmarkOperation>(core, 'benchmarks:status', { operationId: second.operationId });
-    expect(canceled.state).toBe('canceled');
-    expect(await call(core, 'benchmarks:cancel', { operationId: second.operationId })).toEqual({ canceled: false });
-    const ops = await call<BenchmarkOperation[]>(core, 'benchmarks:operations', {});
+    const second = await start(core, { agentId: 'local', options: { rounds: 1, analyses: ['nsfw'] } });
+    expect((await call<OperationRecord>(core, 'operations:status', second)).detail.expectedMs).toBeGreaterThan(0);
+    expect(await call(core, 'operations:cancel', second)).toEqual({ canceled: true });
+    const canceled = await waitForEnd(core, second.operationId, 30_000);
+    expect(canceled.status).toBe('canceled');
+    expect(await call(core, 'operations:cancel', second)).toEqual({ canceled: false });
+    const ops = await call<OperationRecord[]>(core, 'operations:list', { kinds: ['benchmark'] });
     expect(ops.map((o) => o.operationId)).toEqual([second.operationId, started.operationId]);
     expect(await call<BenchmarkRun[]>(core, 'benchmarks:history', {})).toHaveLength(1);
     const audit = await call<Array<{ action: string; targetId: string }>>(core, 'audit:list', { targetId: 'local' });
@@ -125,9 +139,9 @@ describe('benchmarks on a real built-in agent', () => {
     );
     const record = core.agents.upsert({ serverId: null, name: 'submit-only', baseUrl: agent.state.url! });
     await core.vault.set(secretNames.agentAdminToken(record.id), parseTokenOutput(stdout));
-    const op = await call<BenchmarkOperation>(core, 'benchmarks:start', { agentId: record.id, options: { analyses: ['nsfw'] } });
+    const op = await start(core, { agentId: record.id, options: { analyses: ['nsfw'] } });
     const end = await waitForEnd(core, op.operationId, 30_000);
-    expect(end.state).toBe('failed');
+    expect(end.status).toBe('failed');
     expect(end.error?.code).toBe('AGENT_FORBIDDEN');
     expect(end.error?.message).toMatch(/scope admin/);
   });
@@ -135,7 +149,7 @@ describe('benchmarks on a real built-in agent', () => {
   it('an agent older than the console (no /v1/bench) fails with AGENT_ROUTE_MISSING', async () => {
     const record = core.agents.upsert({ serverId: null, name: 'old-agent', baseUrl: stub.url });
     await core.vault.set(secretNames.agentAdminToken(record.id), 'old-agent-token');
-    const op = await call<BenchmarkOperation>(core, 'benchmarks:start', { agentId: record.id });
+    const op = await start(core, { agentId: record.id });
     const end = await waitForEnd(core, op.operationId, 30_000);
     expect(end.error).toMatchObject({ code: 'AGENT_ROUTE_MISSING', message: expect.stringMatching(/\/v1\/bench.*upgrade/) });
   });
@@ -143,12 +157,12 @@ describe('benchmarks on a real built-in agent', () => {
   it('an agent that is down fails with AGENT_UNREACHABLE; unknown agents and missing tokens are refused up front', async () => {
     const down = core.agents.upsert({ serverId: null, name: 'down', baseUrl: `http://127.0.0.1:${await freeLoopbackPort()}` });
     await core.vault.set(secretNames.agentAdminToken(down.id), 'whatever');
-    const op = await call<BenchmarkOperation>(core, 'benchmarks:start', { agentId: down.id });
+    const op = await start(core, { agentId: down.id });
     expect((await waitForEnd(core, op.operationId, 30_000)).error?.code).toBe('AGENT_UNREACHABLE');
-    await expect(call(core, 'benchmarks:start', { agentId: 'nope' })).rejects.toMatchObject({ code: 'AGENT_UNKNOWN' });
+    await expect(start(core, { agentId: 'nope' })).rejects.toMatchObject({ code: 'AGENT_UNKNOWN' });
     const tokenless = core.agents.upsert({ serverId: null, name: 'tokenless', baseUrl: 'http://127.0.0.1:9' });
-    await expect(call(core, 'benchmarks:start', { agentId: tokenless.id })).rejects.toMatchObject({ code: 'AGENT_NO_TOKEN' });
-    await expect(call(core, 'benchmarks:start', { agentId: 'local', options: { rounds: 50 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(start(core, { agentId: tokenless.id })).rejects.toMatchObject({ code: 'AGENT_NO_TOKEN' });
+    await expect(start(core, { agentId: 'local', options: { rounds: 50 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('gives up on an agent that never answers after the timeout, with BENCH_TIMEOUT', async () => {
@@ -159,11 +173,11 @@ describe('benchmarks on a real built-in agent', () => {
     try {
       const record = core.agents.upsert({ serverId: null, name: 'hung', baseUrl: `http://127.0.0.1:${port}` });
       await core.vault.set(secretNames.agentAdminToken(record.id), 'whatever');
-      const op = await call<BenchmarkOperation>(core, 'benchmarks:start', { agentId: record.id, timeoutMs: 10_000 });
+      const op = await start(core, { agentId: record.id, timeoutMs: 10_000 });
       const end = await waitForEnd(core, op.operationId, 30_000);
-      expect(end.state).toBe('failed');
+      expect(end.status).toBe('failed');
       expect(end.error).toMatchObject({ code: 'BENCH_TIMEOUT', message: expect.stringContaining('10 s') });
-      expect(end.elapsedMs).toBeGreaterThanOrEqual(9_900);
+      expect(elapsedMs(end)).toBeGreaterThanOrEqual(9_900);
     } finally {
       sockets.forEach((s) => s.destroy());
       hung.close();

@@ -12,10 +12,10 @@ import { activeAgent, agentLogs, agentStats, deployAgent, listAgentContainers, r
 import { buildAgentImage, transferImage } from './agent-image.js';
 import { renderNginxConfig, renderNginxUpstream } from './deploy-bundle.js';
 import { sshDeployTarget } from './ssh-deploy-target.js';
-import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from './testing/docker-engine.js';
-import { startLoopbackSshd, sshdBinary, type LoopbackSshd } from './testing/loopback-sshd.js';
-import { createNginxInstance, nginxBinary, type NginxInstance } from './testing/nginx-instance.js';
-import { suiteTimings } from '../testing/suite-timings.js';
+import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from '../../../test-harness/console/docker-engine.js';
+import { startLoopbackSshd, sshdBinary, type LoopbackSshd } from '../../../test-harness/console/loopback-sshd.js';
+import { createNginxInstance, nginxBinary, type NginxInstance } from '../../../test-harness/console/nginx-instance.js';
+import { suiteTimings } from '../../../test-harness/console/suite-timings.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const ready = canRunDocker && Boolean(sshdBinary) && Boolean(nginxBinary);

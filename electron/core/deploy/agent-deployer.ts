@@ -180,7 +180,7 @@ export async function execAgentCli(docker: Docker, containerId: string, args: st
 }
 
 /** Mints an agent token in a running container (the agent prints it alone on stdout). */
-export async function mintAgentToken(docker: Docker, containerId: string, scope: 'admin' | 'submit' | 'read', tenant: string, label: string): Promise<string> {
+export async function mintAgentToken(docker: Docker, containerId: string, scope: 'all-tenants' | 'admin' | 'submit' | 'read', tenant: string, label: string): Promise<string> {
   // Two streams are merged by the demuxer; the token is the line that looks like one.
   const out = await execAgentCli(docker, containerId, ['token', 'create', '--scope', scope, '--tenant', tenant, '--label', label]);
   const token = out.split('\n').map((l) => l.trim()).find((l) => /^mf_\S+$/.test(l));

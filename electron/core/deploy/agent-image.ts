@@ -75,7 +75,15 @@ export async function buildAgentImage(
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', (err) => reject(opts.signal?.aborted ? new ConsoleError('CANCELED', 'build canceled') : new ConsoleError('IMAGE_BUILD_FAILED', `cannot run docker: ${err.message}`)));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        opts.signal?.aborted
+          ? new ConsoleError('CANCELED', 'build canceled')
+          : err.code === 'ENOENT'
+            ? new ConsoleError('DOCKER_CLI_MISSING', `the docker command (${err.path ?? 'docker'}) is not installed here; images are built with it (BuildKit). Install Docker's command-line tool (Docker Desktop, or Debian's docker.io), or set MEDIAFLEET_DOCKER_CLI to its path.`)
+            : new ConsoleError('IMAGE_BUILD_FAILED', `cannot run docker: ${err.message}`),
+      ),
+    );
     child.on('close', resolve);
   });
   if (code !== 0) throw new ConsoleError('IMAGE_BUILD_FAILED', `docker build failed (exit ${code}):\n${tail.slice(-15).join('\n')}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderAgentEnvFile, renderDeployBundle, renderNginxConfig, renderNginxUpstream } from './deploy-bundle.js';
 import { renderTemplate } from './render-templates.js';
-import { createNginxInstance, nginxBinary, type NginxInstance } from './testing/nginx-instance.js';
+import { createNginxInstance, nginxBinary, type NginxInstance } from '../../../test-harness/console/nginx-instance.js';
 
 const base = { domain: 'agent1.example.org', agentVersion: '1.4.2', agentImage: 'mediafleet/agent:1.4.2' };
 

@@ -1,5 +1,5 @@
 // Deploy and HTTPS through the console contract against a simulated VPS (real sshd in its own network and
-// mount namespaces, electron/core/testing/simulated-vps.ts) that runs its own Docker engine (dockerd inside
+// mount namespaces, test-harness/console/simulated-vps.ts) that runs its own Docker engine (dockerd inside
 // the VPS's namespaces, so containers on the host network listen on the VPS's loopback) and the VPS's own
 // Debian nginx. `provision:start` runs the whole plan twice: the first run creates the service user, installs
 // the firewall, uploads the bundle, starts nginx and the agent, and registers it; the second changes nothing.
@@ -17,19 +17,19 @@ import { generateLoginKeyPair } from '../fleet/ssh/login-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import { secretNames } from '../secrets/secret-vault.js';
-import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../ssl/testing/pebble.js';
-import { harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
+import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../../../test-harness/console/pebble.js';
+import { harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../../../test-harness/console/simulated-vps.js';
 import { prepareAgentBuildContext } from './agent-build-context.js';
 import { buildAgentImage } from './agent-image.js';
 import { healthTokenSecret } from './provision-steps.js';
-import { canRunDocker, dockerCliBinary, importNodeBaseImage, type TestDockerEngine } from './testing/docker-engine.js';
-import { startDockerEngineInVps } from './testing/docker-in-vps.js';
-import { registryBinary, startDockerRegistry, type DockerRegistry } from './testing/docker-registry.js';
-import { freeLoopbackPort } from '../testing/free-loopback-port.js';
-import { data, runContractOperation } from '../testing/contract-calls.js';
-import { httpGet as get, httpsGet as httpsGetFrom, servedCertificate as servedCertificateOf } from '../testing/net-probes.js';
-import { nginxBinary } from './testing/nginx-instance.js';
-import { suiteTimings } from '../testing/suite-timings.js';
+import { canRunDocker, dockerCliBinary, importNodeBaseImage, type TestDockerEngine } from '../../../test-harness/console/docker-engine.js';
+import { startDockerEngineInVps } from '../../../test-harness/console/docker-in-vps.js';
+import { registryBinary, startDockerRegistry, type DockerRegistry } from '../../../test-harness/console/docker-registry.js';
+import { freeLoopbackPort } from '../../../test-harness/console/free-loopback-port.js';
+import { data, runContractOperation } from '../../../test-harness/console/contract-calls.js';
+import { httpGet as get, httpsGet as httpsGetFrom, servedCertificate as servedCertificateOf } from '../../../test-harness/console/net-probes.js';
+import { nginxBinary } from '../../../test-harness/console/nginx-instance.js';
+import { suiteTimings } from '../../../test-harness/console/suite-timings.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const unavailable =
@@ -240,7 +240,7 @@ describe.skipIf(unavailable)(`deploy and HTTPS through the console contract${una
     expect(containers.filter((c) => c.running).map((c) => [c.image, c.version])).toEqual([[v3.image, v3.version]]);
     expect((await healthFromOutside()).status).toBe(200);
     core.db.pragma('wal_checkpoint(TRUNCATE)');
-    expect(JSON.stringify(core.provision.eventsSince(pulled.operationId))).not.toContain(registryUser.password);
+    expect(JSON.stringify(core.operations.eventsSince(pulled.operationId))).not.toContain(registryUser.password);
     expect(JSON.stringify(core.audit.list({ limit: 1000 }))).not.toContain(registryUser.password);
   }, 600_000);
 

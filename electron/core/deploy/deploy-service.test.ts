@@ -13,8 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { consoleMethods } from '../api.js';
 import type { ConsoleCore } from '../console-core.js';
 import type { OperationEvent } from '../contracts/define.js';
-import { freeLoopbackPort } from '../testing/free-loopback-port.js';
-import { openTestCore } from '../testing/test-core.js';
+import { freeLoopbackPort } from '../../../test-harness/console/free-loopback-port.js';
+import { openTestCore } from '../../../test-harness/console/test-core.js';
 
 let core: ConsoleCore | null = null;
 let dir = '';
@@ -51,8 +51,8 @@ async function addUnreachableServer(c: ConsoleCore): Promise<string> {
 const settings = { domain: 'agent1.example.org', agentImage: 'mediafleet/agent:1.0.0', agentVersion: '1.0.0' };
 
 async function settled(c: ConsoleCore, operationId: string): Promise<OperationEvent> {
-  await c.provision.settled(operationId);
-  const events = c.provision.eventsSince(operationId);
+  await c.operations.settled(operationId);
+  const events = c.operations.eventsSince(operationId);
   return events.at(-1)!;
 }
 
@@ -61,7 +61,7 @@ describe('deploy through the console contract', () => {
     const c = makeCore();
     const methods = Object.keys(consoleMethods).filter((m) => /^(deploy|ssl):/.test(m));
     expect(methods.sort()).toEqual(
-      ['deploy:agent', 'deploy:cancel', 'deploy:containers', 'deploy:get-settings', 'deploy:logs', 'deploy:restart', 'deploy:rollback', 'deploy:set-registry-credentials', 'deploy:set-settings', 'deploy:stats', 'ssl:enable', 'ssl:status'].sort(),
+      ['deploy:agent', 'deploy:containers', 'deploy:get-settings', 'deploy:logs', 'deploy:restart', 'deploy:rollback', 'deploy:set-registry-credentials', 'deploy:set-settings', 'deploy:stats', 'ssl:enable', 'ssl:status'].sort(),
     );
     for (const m of methods) {
       const r = await c.invoke(m, { serverId: randomUUID(), operationId: 'x', image: 'a', version: '1', domain: 'a.example.org', email: 'a@example.org', settings, name: 'n', serveraddress: 's', username: 'u', password: 'p' });
@@ -116,7 +116,8 @@ describe('deploy through the console contract', () => {
     ] as const) {
       const r = await c.invoke(m, input);
       expect(r, m).toMatchObject({ ok: false, error: { code: 'DEPLOY_SETTINGS_MISSING' } });
-      expect((r as { error: { message: string } }).error.message).toContain('deploy:set-settings');
+      expect((r as { error: { message: string } }).error.message).toContain('deploy settings');
+      expect((r as { error: { message: string } }).error.message).not.toMatch(/\w+:\w+-?\w*\)/);
     }
     expect(await c.invoke('deploy:agent', { serverId, image: 'x', version: 'bad version' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
   });
@@ -126,17 +127,17 @@ describe('deploy through the console contract', () => {
     const serverId = await addUnreachableServer(c);
     await c.invoke('deploy:set-settings', { serverId, settings });
     const live: OperationEvent[] = [];
-    c.provision.events.on('operation', (e) => live.push(e));
+    c.operations.events.on('operation', (e) => live.push(e));
     const started = await c.invoke('deploy:agent', { serverId, image: 'mediafleet/agent:1.1.0', version: '1.1.0' });
     expect(started.ok).toBe(true);
     const { operationId } = (started as { data: { operationId: string } }).data;
     const last = await settled(c, operationId);
     expect(last).toMatchObject({ phase: 'failed', done: true, error: { code: 'SSH_CONNECT_FAILED' } });
-    expect(live.filter((e) => e.operationId === operationId)).toEqual(c.provision.eventsSince(operationId));
-    expect(await c.invoke('provision:status', { operationId })).toMatchObject({ ok: true, data: { kind: 'deploy', status: 'failed' } });
-    expect(await c.invoke('provision:list', { serverId })).toEqual({ ok: true, data: [] });
-    expect(await c.invoke('provision:list', { serverId, kind: 'deploy' })).toMatchObject({ ok: true, data: [{ operationId, kind: 'deploy' }] });
-    expect(await c.invoke('provision:resume', { operationId })).toMatchObject({ ok: false, error: { code: 'NOT_RESUMABLE' } });
+    expect(live.filter((e) => e.operationId === operationId)).toEqual(c.operations.eventsSince(operationId));
+    expect(await c.invoke('operations:status', { operationId })).toMatchObject({ ok: true, data: { kind: 'deploy', status: 'failed', resumable: false } });
+    expect(await c.invoke('operations:list', { targetId: serverId, kinds: ['provision'] })).toEqual({ ok: true, data: [] });
+    expect(await c.invoke('operations:list', { targetId: serverId, kinds: ['deploy'] })).toMatchObject({ ok: true, data: [{ operationId, kind: 'deploy' }] });
+    expect(await c.invoke('operations:resume', { operationId })).toMatchObject({ ok: false, error: { code: 'NOT_RESUMABLE' } });
     const actions = c.audit.list({ targetId: serverId }).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['deploy.started', 'deploy.failed']));
     const startedEntry = c.audit.list({ targetId: serverId }).find((e) => e.action === 'deploy.started')!;
@@ -150,8 +151,8 @@ describe('deploy through the console contract', () => {
     const holder = spawn('sleep', ['30']);
     try {
       c.db
-        .prepare('INSERT INTO server_locks (server_id, operation_id, pid, hostname, acquired_at) VALUES (?, ?, ?, ?, ?)')
-        .run(serverId, 'provisioning-run', holder.pid, hostname(), new Date().toISOString());
+        .prepare('INSERT INTO operation_locks (lock_key, operation_id, pid, hostname, owner_id, acquired_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(`server:${serverId}`, 'provisioning-run', holder.pid, hostname(), 'another-console', new Date().toISOString());
       for (const m of ['deploy:rollback', 'deploy:restart']) {
         const r = await c.invoke(m, { serverId });
         expect(r, m).toMatchObject({ ok: false, error: { code: 'PROVISION_LOCKED' } });
@@ -173,7 +174,7 @@ describe('deploy through the console contract', () => {
     expect(await c.invoke('deploy:set-registry-credentials', { name: 'bad name', serveraddress: 'x', username: 'u', password: 'p' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
   });
 
-  it('deploy:cancel ends a running operation as canceled and frees the server', async () => {
+  it('operations:cancel ends a running deploy operation as canceled and frees the server', async () => {
     const c = makeCore();
     // An "SSH server" that accepts and never speaks: the operation sits in its connect until canceled.
     const silent = createServer(() => undefined);
@@ -184,19 +185,19 @@ describe('deploy through the console contract', () => {
       await c.invoke('deploy:set-settings', { serverId, settings });
       const { operationId } = (await c.invoke('deploy:rollback', { serverId }) as { data: { operationId: string } }).data;
       await new Promise((r) => setTimeout(r, 200));
-      const canceled = await c.invoke('deploy:cancel', { operationId });
+      const canceled = await c.invoke('operations:cancel', { operationId });
       // If it had already ended, say how (once seen under a loaded CI run, not reproduced alone).
-      expect(canceled, JSON.stringify(c.provision.eventsSince(operationId).slice(-3))).toEqual({ ok: true, data: { canceled: true } });
+      expect(canceled, JSON.stringify(c.operations.eventsSince(operationId).slice(-3))).toEqual({ ok: true, data: { canceled: true } });
       const last = await settled(c, operationId);
       expect(last).toMatchObject({ phase: 'canceled', done: true, error: { code: 'CANCELED', message: 'Rollback canceled.' } });
-      expect(c.provision.status(operationId).status).toBe('canceled');
+      expect(c.operations.status(operationId).status).toBe('canceled');
       expect(c.audit.list({ targetId: serverId }).map((e) => e.action)).toContain('rollback.canceled');
-      expect(await c.invoke('deploy:cancel', { operationId })).toEqual({ ok: true, data: { canceled: false } });
+      expect(await c.invoke('operations:cancel', { operationId })).toEqual({ ok: true, data: { canceled: false } });
       // The lock went with it: the next operation starts.
       const next = await c.invoke('deploy:restart', { serverId });
       expect(next.ok).toBe(true);
-      c.provision.cancel((next as { data: { operationId: string } }).data.operationId);
-      await c.provision.settled((next as { data: { operationId: string } }).data.operationId);
+      c.operations.cancel((next as { data: { operationId: string } }).data.operationId);
+      await c.operations.settled((next as { data: { operationId: string } }).data.operationId);
     } finally {
       silent.close();
     }

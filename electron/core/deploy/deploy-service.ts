@@ -87,7 +87,7 @@ export class DeployService {
     this.deps.fleet.requireServer(serverId);
     const s = this.deps.settings.get(serverId);
     if (!s) {
-      throw new ConsoleError('DEPLOY_SETTINGS_MISSING', 'This server has no deploy settings yet: save its domain and agent image (deploy:set-settings) first.');
+      throw new ConsoleError('DEPLOY_SETTINGS_MISSING', 'This server has no deploy settings yet: save its domain and agent image in its Deploy panel first.');
     }
     return s;
   }
@@ -169,7 +169,7 @@ export class DeployService {
         this.recordRunningRelease(ctx.server.id, release);
       },
     };
-    return this.deps.provision.startOperation(input.serverId, 'deploy', [step], { image: release.image, version: release.version, source: input.source.kind });
+    return this.deps.provision.startServerOperation(input.serverId, 'deploy', [step], { image: release.image, version: release.version, source: input.source.kind });
   }
 
   rollback(serverId: string): { operationId: string } {
@@ -193,7 +193,7 @@ export class DeployService {
         return { satisfied: Boolean(active && active.id === rolledBackTo?.id), detail: active ? `serving ${active.version}` : 'no agent running' };
       },
     };
-    return this.deps.provision.startOperation(serverId, 'rollback', [step]);
+    return this.deps.provision.startServerOperation(serverId, 'rollback', [step]);
   }
 
   restart(serverId: string): { operationId: string } {
@@ -213,7 +213,7 @@ export class DeployService {
         return { satisfied: Boolean(active), detail: active ? `serving ${active.version}` : 'no agent running' };
       },
     };
-    return this.deps.provision.startOperation(serverId, 'restart', [step]);
+    return this.deps.provision.startServerOperation(serverId, 'restart', [step]);
   }
 
   /** Opens an SSH connection for one read, closes it afterwards. */

@@ -131,6 +131,9 @@ describe('Vast on-start script (syntax-checked here; run in the CPU image in fre
     expect(script).toContain('MEDIAFLEET_DEADMAN_S="600"');
     expect(script).toContain('MEDIAFLEET_SPEND_CAP_USD="4.5"');
     expect(script).not.toMatch(/MEDIAFLEET_ADMIN_TOKEN=/);
+    // The rented agent serves HTTPS with its own certificate and pairs (its secret comes in the env, not here).
+    expect(script).toContain('export MEDIAFLEET_TLS="${MEDIAFLEET_TLS:-self-signed}"');
+    expect(script).not.toMatch(/MEDIAFLEET_PAIRING_SECRET=/);
     expect(() => execFileSync('sh', ['-n'], { input: `${script}\nif then\n`, stdio: ['pipe', 'ignore', 'ignore'] })).toThrow();
   });
 });

@@ -1,5 +1,5 @@
 // From a fresh Debian 12 server to an agent on HTTPS, through the console contract, on a VPS that boots for
-// real (electron/core/testing/debian-vps.ts: its own root filesystem, systemd as PID 1, NAT to Debian's
+// real (test-harness/console/debian-vps.ts: its own root filesystem, systemd as PID 1, NAT to Debian's
 // mirror). What the other fleet suites cannot show, because their hosts share this machine's packages and
 // have no init: the apt branches (Docker, nftables, nginx, certbot come from the mirror), systemd enabling
 // and starting them, the agent image reaching the server by `docker save | docker load` over SSH through a
@@ -12,16 +12,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
-import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../ssl/testing/pebble.js';
-import { data, runContractOperation } from '../testing/contract-calls.js';
-import { cleanupStaleDebianVps, debianVpsRootfsTarball, debianVpsUnavailableReason, startDebianVps, type DebianVps } from '../testing/debian-vps.js';
-import { httpGet, httpsGet, servedCertificate, tcpReachable } from '../testing/net-probes.js';
+import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../../../test-harness/console/pebble.js';
+import { data, runContractOperation } from '../../../test-harness/console/contract-calls.js';
+import { cleanupStaleDebianVps, debianVpsRootfsTarball, debianVpsUnavailableReason, startDebianVps, type DebianVps } from '../../../test-harness/console/debian-vps.js';
+import { httpGet, httpsGet, servedCertificate, tcpReachable } from '../../../test-harness/console/net-probes.js';
 import { prepareAgentBuildContext } from './agent-build-context.js';
 import { buildAgentImage } from './agent-image.js';
 import { renderDeployBundle } from './deploy-bundle.js';
 import { healthTokenSecret } from './provision-steps.js';
-import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from './testing/docker-engine.js';
-import { suiteTimings } from '../testing/suite-timings.js';
+import { canRunDocker, dockerCliBinary, importNodeBaseImage, startTestDockerEngine, type TestDockerEngine } from '../../../test-harness/console/docker-engine.js';
+import { suiteTimings } from '../../../test-harness/console/suite-timings.js';
+import { fixturesDir } from '../../../test-harness/shared-folder.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const unavailable =
@@ -32,7 +33,7 @@ const VPS_INDEX = 3;
 const domain = 'fresh.mediafleet.test';
 const release = { image: 'mediafleet/agent:fresh-vps-1', version: '0.9.0-fresh.1' };
 const AGENT_PORT = 18081;
-const fixtures = process.env.MEDIAFLEET_FIXTURES ?? resolve(repoRoot, '../shared/fixtures');
+const fixtures = fixturesDir;
 
 describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the console contract${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let dir: string;
@@ -155,10 +156,16 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
     await timed('renewUnit', async () => vps.exec('systemctl start mediafleet-cert-renew.service || true'));
     const journal = () => vps.exec('journalctl -u mediafleet-cert-renew.service --no-pager -n 40; tail -n 60 /var/log/letsencrypt/letsencrypt.log');
     expect(vps.exec('systemctl show -p Result --value mediafleet-cert-renew.service').trim(), journal()).toBe('success');
-    const renewed = await servedCertificate(vps.address, domain, rootPem);
+    // A new certificate is served without anyone touching nginx: the deploy hook reloaded it. `systemctl
+    // reload nginx` returns once the master has the signal; its new workers take over a moment later, so a
+    // connection made right away can still reach an old worker with the old certificate. Wait for the swap.
+    let renewed = await servedCertificate(vps.address, domain, rootPem);
+    for (const until = Date.now() + 20_000; renewed.serial === issued.serial && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      renewed = await servedCertificate(vps.address, domain, rootPem);
+    }
     expect(renewed.authorized).toBe(true);
-    // A new certificate is served without anyone touching nginx: the deploy hook reloaded it.
-    expect(renewed.serial).not.toBe(issued.serial);
+    expect(renewed.serial, journal()).not.toBe(issued.serial);
     vps.exec(`sed -i '/^renew_before_expiry = 36500 days$/d' /etc/letsencrypt/renewal/${domain}.conf`);
 
     // With HTTPS on, the next provisioning run renders the bundle's TLS site from the settings; nothing else.
@@ -334,7 +341,9 @@ describe.skipIf(unavailable)(`a fresh Debian 12 VPS with systemd, through the co
       await timed('vastReady', async () => {
         const until = Date.now() + 180_000;
         while (Date.now() < until) {
-          reply = vps.exec(`curl -s -w ' %{http_code}' -H 'authorization: Bearer ${token}' http://127.0.0.1:18096/v1/info || true`);
+          // The script starts the agent with MEDIAFLEET_TLS=self-signed (a rented agent serves HTTPS with its own
+          // certificate; the console pins it at pairing, see agent/src/pairing/): curl -k, as nothing here pins.
+          reply = vps.exec(`curl -sk -w ' %{http_code}' -H 'authorization: Bearer ${token}' https://127.0.0.1:18096/v1/info || true`);
           if (reply.endsWith(' 200')) return;
           await new Promise((r) => setTimeout(r, 1000));
         }

@@ -208,7 +208,8 @@ export function deployProvisionSteps(cfg: DeployStepsConfig): ProvisionStep[] {
       const t = target(ctx);
       const active = await activeAgent(t.docker);
       if (!active) throw new ConsoleError('AGENT_NOT_RUNNING', 'no agent container is running on this server');
-      const adminToken = await mintAgentToken(t.docker, active.id, 'admin', 'mediafleet-console', 'console admin');
+      // all-tenants: the console manages every tenant's tokens on the agent (an admin token only its own tenant's).
+      const adminToken = await mintAgentToken(t.docker, active.id, 'all-tenants', 'mediafleet-console', 'console admin');
       const baseUrl = agentBaseUrl(values);
       const { agentId } = await ctx.registerAgent({ name: `${ctx.server.name ?? values.domain} agent`, baseUrl, adminToken });
       ctx.log(`registered agent ${agentId} at ${baseUrl}`);

@@ -1,15 +1,17 @@
 // Face search and persons for the console: asks the agent that holds the faces, and adds what a person needs
 // to recognise a match — the media each face came from (the agent's job) and the person's name.
-import type { AgentFace, AgentJob, AgentPerson, AgentSimilarFaces } from '../analyze/agent-http-client.js';
+import type { AgentFace, AgentJob, AgentPerson, AgentPersonDetail, AgentSimilarFaces } from '../agents/agent-http-client.js';
 import { ConsoleError } from '../contracts/define.js';
-import type { FaceMatch, FaceSource, Person, SimilarFacesResult } from '../contracts/faces.js';
+import { FACE_CROP_MAX_BYTES, type FaceMatch, type FaceSource, type Person, type SimilarFacesResult } from '../contracts/faces.js';
 
 /** What face search needs from one agent; AgentHttpClient is the real one. */
 export interface FaceSearchPort {
   similarFaces(faceId: string, limit: number): Promise<AgentSimilarFaces>;
   listPersons(): Promise<AgentPerson[]>;
-  getPerson(personId: string): Promise<AgentPerson & { faces: AgentFace[] }>;
+  getPerson(personId: string): Promise<AgentPersonDetail>;
   namePerson(personId: string, name: string | null): Promise<AgentPerson>;
+  mergePersons(intoId: string, fromId: string): Promise<AgentPerson>;
+  faceCrop(faceId: string, maxBytes: number): Promise<Buffer>;
   getJob(jobId: string): Promise<AgentJob>;
 }
 
@@ -46,21 +48,44 @@ export class FacesService {
       agentId,
       face: face!,
       similar: rest.map((f, i) => ({ ...f, similarity: found.similar[i]!.similarity })),
+      personSimilarity: found.personSimilarity ?? null,
     };
+  }
+
+  /** The face's picture as the agent stored it when it indexed the face. */
+  async crop(agentId: string, faceId: string): Promise<Buffer> {
+    const { client } = await this.agents.resolve(agentId);
+    const jpeg = await client.faceCrop(faceId, FACE_CROP_MAX_BYTES).catch((err: unknown) => {
+      if (err instanceof ConsoleError && err.code === 'AGENT_NOT_FOUND') {
+        // The agent says which: an unknown face, or one indexed before it kept pictures.
+        throw new ConsoleError(/no stored picture/.test(err.message) ? 'FACE_CROP_MISSING' : 'FACE_NOT_FOUND', err.message.replace(/^the agent refused: /, ''));
+      }
+      throw err;
+    });
+    if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new ConsoleError('AGENT_BAD_RESPONSE', `the agent answered the picture of face ${faceId} with something that is not a JPEG`);
+    return jpeg;
+  }
+
+  async merge(agentId: string, personId: string, mergePersonId: string): Promise<Person> {
+    if (personId === mergePersonId) throw new ConsoleError('PERSONS_SAME', 'a person cannot be merged with itself; choose two different persons');
+    const { client } = await this.agents.resolve(agentId);
+    const merged = await client.mergePersons(personId, mergePersonId).catch(notFoundAs('PERSON_NOT_FOUND', `agent "${agentId}" does not have both persons any more`));
+    this.audit?.record('person.merged', agentId, { personId, mergedPersonId: mergePersonId, name: merged.name, faceCount: merged.faceCount });
+    return toPerson(merged);
   }
 
   async persons(agentId: string): Promise<Person[]> {
     const { client } = await this.agents.resolve(agentId);
     const persons = await client.listPersons();
     // Named people first (the ones a user cares about), then the biggest clusters.
-    return persons.sort((a, b) => Number(b.name !== null) - Number(a.name !== null) || b.faceCount - a.faceCount || a.createdAt.localeCompare(b.createdAt));
+    return persons.map(toPerson).sort((a, b) => Number(b.name !== null) - Number(a.name !== null) || b.faceCount - a.faceCount || a.createdAt.localeCompare(b.createdAt));
   }
 
   async person(agentId: string, personId: string): Promise<Person & { faces: Located[] }> {
     const { client } = await this.agents.resolve(agentId);
     const person = await client.getPerson(personId).catch(notFoundAs('PERSON_NOT_FOUND', `agent "${agentId}" has no person ${personId}`));
     const faces = await this.locate(client, person.faces);
-    return { id: person.id, name: person.name, faceCount: person.faceCount, createdAt: person.createdAt, faces: faces.map((f) => ({ ...f, personName: person.name })) };
+    return { ...toPerson(person), faces: faces.map((f) => ({ ...f, personName: person.name })) };
   }
 
   async name(agentId: string, personId: string, name: string | null): Promise<Person> {
@@ -68,7 +93,7 @@ export class FacesService {
     const cleaned = name?.trim() ? name.trim() : null;
     const person = await client.namePerson(personId, cleaned).catch(notFoundAs('PERSON_NOT_FOUND', `agent "${agentId}" has no person ${personId}`));
     this.audit?.record('person.named', agentId, { personId, name: cleaned });
-    return person;
+    return toPerson(person);
   }
 
   /** Adds each face's source media, asking the agent once per job. */
@@ -81,17 +106,22 @@ export class FacesService {
   }
 }
 
+/** The contract's Person from the agent's; an older agent names no cover face. */
+function toPerson(p: AgentPerson): Person {
+  return { id: p.id, name: p.name, faceCount: p.faceCount, createdAt: p.createdAt, coverFaceId: p.coverFaceId ?? null };
+}
+
 async function sourceOf(client: FaceSearchPort, jobId: string): Promise<FaceSource> {
   try {
-    const job = (await client.getJob(jobId)) as AgentJob & { file?: string; finishedAt?: string | null };
-    const media = (job.result as { media?: { kind?: 'image' | 'video' | 'audio'; width?: number; height?: number } } | undefined)?.media;
+    const job = await client.getJob(jobId);
+    const media = job.result?.media;
     return {
       jobId,
-      fileName: job.file ?? null,
+      fileName: job.file,
       mediaKind: media?.kind ?? null,
       width: media?.width ?? null,
       height: media?.height ?? null,
-      analysedAt: job.finishedAt ?? null,
+      analysedAt: job.finishedAt,
     };
   } catch (err) {
     // The job may have been purged while its faces stay searchable: show the face without its media.

@@ -8,17 +8,18 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultDocument } from '../../../agent/src/contracts/result-document.js';
-import { AgentHttpClient } from '../analyze/agent-http-client.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
+import { AgentHttpClient } from '../agents/agent-http-client.js';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import type { Person, SimilarFacesResult } from '../contracts/faces.js';
 import { LocalAgent, parseTokenOutput } from '../local-agent/local-agent.js';
 import { FileVault } from '../secrets/file-vault.js';
 import { secretNames } from '../secrets/secret-vault.js';
-import { startAgentStub, type AgentStub } from '../testing/agent-stub-server.js';
+import { startAgentStub, type AgentStub } from '../../../test-harness/console/agent-stub-server.js';
+import { fixturesDir } from '../../../test-harness/shared-folder.js';
 
 const appRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const fixtures = process.env.MEDIAFLEET_FIXTURES ?? '/work/shared/fixtures';
+const fixtures = fixturesDir;
 
 async function call<T>(core: ConsoleCore, method: string, input: unknown): Promise<T> {
   const answer = await core.invoke(method, input);
@@ -102,6 +103,31 @@ describe('faces on a real built-in agent', () => {
     expect(audit.filter((e) => e.action === 'person.named').map((e) => [e.targetId, e.detail.name])).toEqual(
       expect.arrayContaining([['local', 'Lionel Messi'], ['local', 'Leo'], ['local', null]]),
     );
+  });
+
+  it("serves each face's stored picture, names the agent's threshold, gives persons a thumbnail and merges persons", async () => {
+    const faceId = first.result.faces![0]!.embeddingId!;
+    const picture = await call<{ mime: string; dataBase64: string }>(core, 'faces:crop', { faceId });
+    const jpeg = Buffer.from(picture.dataBase64, 'base64');
+    expect([picture.mime, jpeg[0], jpeg[1]]).toEqual(['image/jpeg', 0xff, 0xd8]);
+    await expect(call(core, 'faces:crop', { faceId: 'no-such-face' })).rejects.toMatchObject({ code: 'FACE_NOT_FOUND' });
+    const found = await call<SimilarFacesResult>(core, 'faces:similar', { faceId });
+    expect(found.personSimilarity).toBe(0.55);
+
+    // A third photo of someone else, then that person merged into Messi's: one person with all the faces.
+    const client = new AgentHttpClient(await agent.start());
+    await analyseFaces(client, join(fixtures, 'images/astronaut.png'));
+    const before = await call<Person[]>(core, 'faces:persons', {});
+    const messi = before.find((p) => p.faceCount >= 2)!;
+    const other = before.find((p) => p.id !== messi.id)!;
+    expect(messi.coverFaceId).toEqual(expect.any(String));
+    await expect(call(core, 'faces:merge-persons', { personId: messi.id, mergePersonId: messi.id })).rejects.toMatchObject({ code: 'PERSONS_SAME' });
+    await expect(call(core, 'faces:merge-persons', { personId: messi.id, mergePersonId: 'no-such-person' })).rejects.toMatchObject({ code: 'PERSON_NOT_FOUND' });
+    const merged = await call<Person>(core, 'faces:merge-persons', { personId: messi.id, mergePersonId: other.id });
+    expect(merged).toMatchObject({ id: messi.id, faceCount: messi.faceCount + other.faceCount });
+    expect((await call<Person[]>(core, 'faces:persons', {})).map((p) => p.id)).not.toContain(other.id);
+    const audit = await call<Array<{ action: string; detail: Record<string, unknown> }>>(core, 'audit:list', {});
+    expect(audit.find((e) => e.action === 'person.merged')?.detail).toMatchObject({ personId: messi.id, mergedPersonId: other.id });
   });
 
   it('unknown faces and persons get their own codes', async () => {

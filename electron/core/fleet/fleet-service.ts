@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { ConsoleError } from '../contracts/define.js';
-import { AddServerInput, type PreflightReport, type ServerSummary } from '../contracts/servers.js';
+import { AddServerInput, type AddServerResult, type PreflightReport, type ServerSummary } from '../contracts/servers.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { secretNames, type SecretVault } from '../secrets/secret-vault.js';
 import type { ConsoleDb } from '../store/console-store.js';
@@ -72,8 +72,29 @@ export class FleetService {
     });
   }
 
-  async addServer(raw: z.input<typeof AddServerInput>, options: { signal?: AbortSignal } = {}): Promise<ServerSummary> {
+  /**
+   * Adds a server after reaching it (its host key pinned, a generated key installed). Refusals are recorded in
+   * the audit log too, with the reason's code, so an operator sees attempts that left no server behind.
+   */
+  async addServer(raw: z.input<typeof AddServerInput>, options: { signal?: AbortSignal } = {}): Promise<z.output<typeof AddServerResult>> {
     const input = AddServerInput.parse(raw);
+    try {
+      return await this.addParsedServer(input, options);
+    } catch (err) {
+      const error = err instanceof ConsoleError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: (err as Error).message };
+      this.deps.audit.record('server.add-refused', null, {
+        name: input.name,
+        host: input.host,
+        port: input.port,
+        user: input.user,
+        authKind: input.auth.kind,
+        ...error,
+      });
+      throw err;
+    }
+  }
+
+  private async addParsedServer(input: z.output<typeof AddServerInput>, options: { signal?: AbortSignal }): Promise<z.output<typeof AddServerResult>> {
     if (input.auth.kind === 'key') {
       const parsed = ssh2.utils.parseKey(input.auth.privateKey, input.auth.passphrase);
       if (parsed instanceof Error) {
@@ -95,6 +116,7 @@ export class FleetService {
       createdAt: this.now().toISOString(),
     };
     this.servers.insert(server);
+    let notReached: ConsoleError | null = null;
     try {
       if (input.auth.kind === 'key') {
         await this.deps.vault.set(secretNames.sshPrivateKey(server.id), input.auth.privateKey);
@@ -106,11 +128,17 @@ export class FleetService {
         await this.installGeneratedKey(server, input.auth.password, input.auth.disablePasswordLogin, options.signal);
       }
     } catch (err) {
-      // Adding is all-or-nothing: a server we could not reach leaves no row and no secret behind.
-      this.servers.delete(server.id);
-      await this.deps.vault.delete(secretNames.sshPrivateKey(server.id));
-      await this.deps.vault.delete(secretNames.sshKeyPassphrase(server.id));
-      throw err;
+      // A key or ssh-agent login can be tried again later; a password is used once, so that server cannot wait.
+      const unreachable = err instanceof ConsoleError && (err.code === 'SSH_CONNECT_FAILED' || err.code === 'SSH_TIMEOUT');
+      if (unreachable && input.keepIfUnreachable && input.auth.kind !== 'generate') {
+        notReached = err;
+      } else {
+        // Otherwise adding is all-or-nothing: a server we could not add leaves no row and no secret behind.
+        this.servers.delete(server.id);
+        await this.deps.vault.delete(secretNames.sshPrivateKey(server.id));
+        await this.deps.vault.delete(secretNames.sshKeyPassphrase(server.id));
+        throw err;
+      }
     }
     this.deps.audit.record('server.added', server.id, {
       name: server.name,
@@ -118,8 +146,9 @@ export class FleetService {
       port: server.port,
       user: server.user,
       authKind: server.authKind,
+      ...(notReached ? { reached: false, code: notReached.code, message: notReached.message } : {}),
     });
-    return toServerSummary(this.requireServer(server.id));
+    return { ...toServerSummary(this.requireServer(server.id)), reached: notReached === null };
   }
 
   /**
@@ -200,10 +229,12 @@ export class FleetService {
   }
 
   async removeServer(serverId: string): Promise<boolean> {
+    const server = this.servers.get(serverId);
     const removed = this.servers.delete(serverId);
     await this.deps.vault.delete(secretNames.sshPrivateKey(serverId));
     await this.deps.vault.delete(secretNames.sshKeyPassphrase(serverId));
-    if (removed) this.deps.audit.record('server.removed', serverId);
+    // The name stays readable in the audit log after the server is gone.
+    if (removed) this.deps.audit.record('server.removed', serverId, server ? { name: server.name, host: server.host, port: server.port, user: server.user } : {});
     return removed;
   }
 

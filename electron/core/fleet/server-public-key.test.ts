@@ -10,7 +10,7 @@ import { generateLoginKeyPair } from './ssh/login-key.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsoleCore } from '../console-core.js';
 import { secretNames } from '../secrets/secret-vault.js';
-import { openTestCore } from '../testing/test-core.js';
+import { openTestCore } from '../../../test-harness/console/test-core.js';
 
 let dir = '';
 let core: ConsoleCore | undefined;

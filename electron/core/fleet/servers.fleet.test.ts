@@ -1,4 +1,4 @@
-// Adding servers over real SSH: sshd in network namespaces (see testing/simulated-vps.ts).
+// Adding servers over real SSH: sshd in network namespaces (see test-harness/console/simulated-vps.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { FileVault } from '../secrets/file-vault.js';
 import { secretNames } from '../secrets/secret-vault.js';
 import { openConsoleStore, type ConsoleDb } from '../store/console-store.js';
-import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
+import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../../../test-harness/console/simulated-vps.js';
 import { FleetService } from './fleet-service.js';
 import { AgentsRepository } from './agents-repository.js';
 import { HealthMonitor } from './health/health-monitor.js';

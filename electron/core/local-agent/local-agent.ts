@@ -3,13 +3,13 @@
 // (not in-process) keeps model inference and its native libraries out of the console's event loop.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConsoleError } from '../contracts/define.js';
-import type { LocalAgentState } from '../contracts/analyze.js';
-import type { AgentEndpoint } from '../analyze/agent-http-client.js';
+import type { LocalAgentState } from '../contracts/agents.js';
+import type { AgentEndpoint } from '../agents/agent-http-client.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -64,6 +64,11 @@ export class LocalAgent {
     return { ...this.current };
   }
 
+  /** How to reach the agent while it runs; null while it is stopped, starting or failed (nothing is started). */
+  get runningEndpoint(): AgentEndpoint | null {
+    return this.current.state === 'running' ? this.endpoint : null;
+  }
+
   private get nodePath(): string {
     return this.options.nodePath ?? process.execPath;
   }
@@ -94,6 +99,7 @@ export class LocalAgent {
     this.child = null;
     this.endpoint = null;
     this.starting = null;
+    if (child) await rm(this.endpointFile, { force: true });
     if (child && child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -109,6 +115,37 @@ export class LocalAgent {
     this.options.onStateChange?.({ ...state });
   }
 
+  /** Where the process running this data directory's agent says how to reach it (another console process reuses it). */
+  private get endpointFile(): string {
+    return join(this.options.dataDir, 'agent-endpoint.json');
+  }
+
+  /** The agent another process of this console (the UI, or the command line) already runs on this data directory. */
+  private async runningElsewhere(token: string): Promise<AgentEndpoint | null> {
+    const saved = await readFile(this.endpointFile, 'utf8').then((t) => JSON.parse(t) as { baseUrl?: string; pid?: number; ownerPid?: number }, () => null);
+    if (!saved?.baseUrl || !saved.pid || !saved.ownerPid || saved.ownerPid === process.pid) return null;
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (!alive(saved.pid)) return null;
+    // The console that ran it is gone (killed): its agent is an orphan nobody will stop; stop it and run our own.
+    if (!alive(saved.ownerPid)) {
+      try {
+        process.kill(saved.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      return null;
+    }
+    const ok = await fetch(`${saved.baseUrl}/v1/health`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    return ok ? { baseUrl: saved.baseUrl, token } : null;
+  }
+
   private async launch(): Promise<AgentEndpoint> {
     if (!existsSync(this.cliPath)) {
       throw new ConsoleError('LOCAL_AGENT_UNAVAILABLE', `the agent program is missing (${this.cliPath}); this build cannot analyse on this computer`);
@@ -117,6 +154,13 @@ export class LocalAgent {
     const { dataDir } = this.options;
     await mkdir(dataDir, { recursive: true });
     const token = await this.adminToken();
+    // One agent per data directory: a second process of this console uses the one that runs.
+    const shared = await this.runningElsewhere(token);
+    if (shared) {
+      this.endpoint = shared;
+      this.setState({ state: 'running', url: shared.baseUrl, message: 'run by another process of this console' });
+      return shared;
+    }
     const port = this.options.port ?? (await findFreePort());
     const baseUrl = `http://127.0.0.1:${port}`;
     const child = spawn(this.nodePath, this.agentArgs(['serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]), {
@@ -154,6 +198,7 @@ export class LocalAgent {
         const response = await fetch(`${baseUrl}/v1/health`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000) });
         if (response.ok) {
           this.endpoint = { baseUrl, token };
+          await writeFile(this.endpointFile, JSON.stringify({ baseUrl, pid: child.pid, ownerPid: process.pid }), { mode: 0o600 });
           this.setState({ state: 'running', url: baseUrl, message: null });
           return this.endpoint;
         }
@@ -174,7 +219,8 @@ export class LocalAgent {
     try {
       const { stdout } = await execFileAsync(
         this.nodePath,
-        this.agentArgs(['token', 'create', '--scope', 'admin', '--tenant', 'local', '--data', this.options.dataDir]),
+        // all-tenants: the console manages every tenant's tokens on its agents (a tenant's admin token only its own).
+        this.agentArgs(['token', 'create', '--scope', 'all-tenants', '--tenant', 'local', '--data', this.options.dataDir]),
         { cwd: this.options.appRoot, timeout: 60_000 },
       );
       const token = parseTokenOutput(stdout);

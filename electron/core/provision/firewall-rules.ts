@@ -19,7 +19,8 @@ export function renderFirewallRules(ports: readonly number[]): string {
     '    ct state established,related accept',
     '    ct state invalid drop',
     '    iif "lo" accept',
-    '    meta l4proto { icmp, ipv6-icmp } accept',
+    // By number (1 ICMP, 58 ICMPv6): protocol names need /etc/protocols, which a minimal Debian (no netbase) lacks.
+    '    meta l4proto { 1, 58 } accept',
     `    tcp dport { ${ports.join(', ')} } accept`,
     '  }',
     '}',

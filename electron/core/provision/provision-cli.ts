@@ -1,6 +1,6 @@
-// Runs one provisioning plan in its own process and prints its events as JSON lines. The console uses the
-// in-process ProvisionService; this entry point exists so crash-recovery can be tested honestly (a test
-// SIGKILLs this process mid-step) and so an operator can provision from a terminal.
+// Runs one provisioning plan in its own process and prints its events as JSON lines. The console runs
+// provisioning on its in-process operation engine; this entry point exists so crash-recovery can be tested
+// honestly (a test SIGKILLs this process mid-step) and so an operator can provision from a terminal.
 //   tsx electron/core/provision/provision-cli.ts --store <db> --vault <file> --server <id> [--resume <operationId>]
 //   (vault passphrase in MEDIAFLEET_VAULT_PASSPHRASE)
 import { parseArgs } from 'node:util';
@@ -22,15 +22,14 @@ const core = createConsoleCore({
   storePath: values.store,
   vault: { kind: 'file', path: values.vault, passphrase: process.env.MEDIAFLEET_VAULT_PASSPHRASE ?? '' },
 });
-core.provision.events.on('operation', (e) => process.stdout.write(`${JSON.stringify(e)}\n`));
-const stop = () => void core.provision.shutdown();
+core.operations.events.on('operation', (e) => process.stdout.write(`${JSON.stringify(e)}\n`));
+const stop = () => void core.operations.shutdown();
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 try {
-  const { operationId } = core.provision.start(values.server, undefined, values.resume);
-  await core.provision.settled(operationId);
-  const run = core.provision.status(operationId);
-  process.exitCode = run.status === 'succeeded' ? 0 : 1;
+  const { operationId } = values.resume ? core.operations.resume(values.resume) : core.provision.start(values.server);
+  const status = await core.operations.settled(operationId);
+  process.exitCode = status === 'succeeded' ? 0 : 1;
 } catch (err) {
   const e = err as { code?: string; message: string };
   process.stderr.write(`${JSON.stringify({ error: { code: e.code ?? 'ERROR', message: e.message } })}\n`);

@@ -8,9 +8,9 @@ import { generateLoginKeyPair } from '../fleet/ssh/login-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import type { OperationEvent } from '../contracts/define.js';
-import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../testing/simulated-vps.js';
+import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../../../test-harness/console/simulated-vps.js';
 import { secretNames } from '../secrets/secret-vault.js';
-import { tcpReachable } from '../testing/net-probes.js';
+import { tcpReachable } from '../../../test-harness/console/net-probes.js';
 import { baseProvisionSteps } from './base-steps.js';
 
 const unavailable = harnessUnavailableReason();
@@ -55,11 +55,11 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
 
   it('applies every step on a fresh host, and a second run changes nothing', async () => {
     const events: OperationEvent[] = [];
-    core.provision.events.on('operation', (e) => events.push(e));
+    core.operations.events.on('operation', (e) => events.push(e));
     const first = core.provision.start(serverId);
-    await core.provision.settled(first.operationId);
-    const run1 = core.provision.status(first.operationId);
-    expect(run1.status, JSON.stringify(core.provision.eventsSince(first.operationId).slice(-5))).toBe('succeeded');
+    await core.operations.settled(first.operationId);
+    const run1 = core.operations.status(first.operationId);
+    expect(run1.status, JSON.stringify(core.operations.eventsSince(first.operationId).slice(-5))).toBe('succeeded');
     expect(run1.steps.map((s) => [s.stepId, s.status])).toEqual(baseProvisionSteps.map((s) => [s.id, 'applied']));
     const state = hostState();
     expect(state.user).toMatch(/\bdocker\b/);
@@ -70,11 +70,11 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
     const mine = events.filter((e) => e.operationId === first.operationId);
     expect(mine.map((e) => e.seq)).toEqual(mine.map((_, i) => i));
     expect(mine.at(-1)).toMatchObject({ phase: 'done', done: true, progress: 1 });
-    expect(core.provision.eventsSince(first.operationId)).toEqual(mine);
+    expect(core.operations.eventsSince(first.operationId)).toEqual(mine);
 
     const second = core.provision.start(serverId);
-    await core.provision.settled(second.operationId);
-    const run2 = core.provision.status(second.operationId);
+    await core.operations.settled(second.operationId);
+    const run2 = core.operations.status(second.operationId);
     expect(run2.status).toBe('succeeded');
     expect(run2.steps.every((s) => s.status === 'satisfied' && s.alreadySatisfied)).toBe(true);
     expect(hostState()).toEqual(state);
@@ -103,42 +103,43 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
   it('refuses a second run while a live process holds the lock, recovers a dead holder', async () => {
     const holder = spawn('sleep', ['60']);
     core.db
-      .prepare('INSERT OR REPLACE INTO server_locks (server_id, operation_id, pid, hostname, acquired_at) VALUES (?, ?, ?, ?, ?)')
-      .run(serverId, 'other-op', holder.pid, (await import('node:os')).hostname(), new Date().toISOString());
+      .prepare('INSERT OR REPLACE INTO operation_locks (lock_key, operation_id, pid, hostname, owner_id, acquired_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(`server:${serverId}`, 'other-op', holder.pid, (await import('node:os')).hostname(), 'another-console', new Date().toISOString());
     expect(() => core.provision.start(serverId)).toThrow(expect.objectContaining({ code: 'PROVISION_LOCKED' }));
     await new Promise<void>((r) => {
       holder.once('exit', () => r());
       holder.kill('SIGKILL');
     });
     const { operationId } = core.provision.start(serverId);
-    await core.provision.settled(operationId);
-    expect(core.provision.status(operationId).status).toBe('succeeded');
-    expect(core.audit.list({ targetId: serverId }).some((e) => e.action === 'provision.lock-recovered')).toBe(true);
+    await core.operations.settled(operationId);
+    expect(core.operations.status(operationId).status).toBe('succeeded');
+    expect(core.audit.list({ targetId: serverId }).some((e) => e.action === 'operation.lock-recovered')).toBe(true);
   });
 
   it('cancels a run and a later run completes', async () => {
     await vps.reset();
     let operationId = '';
     const onEvent = (e: OperationEvent) => {
-      if (e.operationId === operationId && e.phase === 'service-user:apply') core.provision.cancel(operationId);
+      if (e.operationId === operationId && e.phase === 'service-user:apply') core.operations.cancel(operationId);
     };
-    core.provision.events.on('operation', onEvent);
+    core.operations.events.on('operation', onEvent);
     operationId = core.provision.start(serverId).operationId;
-    await core.provision.settled(operationId);
-    core.provision.events.off('operation', onEvent);
-    const run = core.provision.status(operationId);
+    await core.operations.settled(operationId);
+    core.operations.events.off('operation', onEvent);
+    const run = core.operations.status(operationId);
     expect(run.status).toBe('canceled');
     expect(run.steps.find((s) => s.stepId === 'service-user')?.status).toBe('canceled');
     expect(run.steps.find((s) => s.stepId === 'firewall')?.status).toBe('pending');
-    const again = core.provision.start(serverId, undefined, operationId);
-    await core.provision.settled(again.operationId);
-    const resumed = core.provision.status(operationId);
+    const again = core.operations.resume(operationId);
+    await core.operations.settled(again.operationId);
+    const resumed = core.operations.status(operationId);
     expect(resumed.status, JSON.stringify(resumed.steps.filter((s) => s.error))).toBe('succeeded');
   });
 
   it('cancel lets the running remote command finish, then stops; steps from other features plug in', async () => {
     const marker = '/opt/mediafleet-slow-step-done';
-    core.provision.addSteps({
+    // A step another feature contributes to the plan, as the deploy feature's are.
+    core.provision.addStepSource(() => [{
       id: 'slow-step',
       title: 'A slow step (as a deploy step would be)',
       check: async (ctx) => ({ satisfied: (await ctx.runAsRoot(`test -f ${marker}`, { quiet: true })).code === 0 }),
@@ -146,32 +147,32 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
         await ctx.runAsRoot(`echo started; sleep 2; touch ${marker}; echo finished`, { check: true });
         await ctx.registerAgent({ name: 'agent-on-prov', baseUrl: `https://${ctx.server.host}`, adminToken: 'ADMIN-TOKEN-SECRET-123' });
       },
-    });
+    }]);
     let operationId = '';
     const lines: string[] = [];
     const onEvent = (e: OperationEvent) => {
       if (e.operationId !== operationId) return;
       if (e.line) lines.push(e.line);
-      if (e.phase === 'slow-step:log' && e.line === 'started') core.provision.cancel(operationId);
+      if (e.phase === 'slow-step:log' && e.line === 'started') core.operations.cancel(operationId);
     };
-    core.provision.events.on('operation', onEvent);
+    core.operations.events.on('operation', onEvent);
     operationId = core.provision.start(serverId).operationId;
-    await core.provision.settled(operationId);
-    core.provision.events.off('operation', onEvent);
-    const run = core.provision.status(operationId);
+    await core.operations.settled(operationId);
+    core.operations.events.off('operation', onEvent);
+    const run = core.operations.status(operationId);
     expect(run.status).toBe('canceled');
     expect(run.steps.find((s) => s.stepId === 'slow-step')?.status).toBe('canceled');
     expect(lines).toContain('finished');
     expect(vps.exec(`test -f ${marker} && echo yes`).trim()).toBe('yes');
-    const again = core.provision.start(serverId, undefined, operationId);
-    await core.provision.settled(again.operationId);
-    const resumed = core.provision.status(operationId);
+    const again = core.operations.resume(operationId);
+    await core.operations.settled(again.operationId);
+    const resumed = core.operations.status(operationId);
     expect(resumed.status).toBe('succeeded');
     expect(resumed.steps.find((s) => s.stepId === 'slow-step')).toMatchObject({ status: 'satisfied', alreadySatisfied: true });
     // Re-applying the step (its check fails again) registers the agent idempotently: still one agent.
     vps.exec(`rm ${marker}`);
     const third = core.provision.start(serverId);
-    await core.provision.settled(third.operationId);
+    await core.operations.settled(third.operationId);
     expect(core.agents.forServer(serverId)).toHaveLength(1);
     const [agent] = core.agents.forServer(serverId);
     expect(agent).toMatchObject({ name: 'agent-on-prov', baseUrl: `https://${vps.address}` });
@@ -213,19 +214,19 @@ describe.skipIf(unavailable)(`provisioning${unavailable ? ` (skipped: ${unavaila
       expect(killed.signal).toBe('SIGKILL');
       const operationId = killed.events[0]!.operationId;
       // The store still says running: nobody told it otherwise before the process died.
-      const crashed = core.provision.status(operationId);
+      const crashed = core.operations.status(operationId);
       expect(crashed.status).toBe('running');
       expect(crashed.steps.find((s) => s.stepId === step.id)?.status).toBe('applying');
       const resumed = await runCli(['--resume', operationId]);
       expect(resumed.code, `${resumed.stderr}\n${JSON.stringify(killed.events.slice(-3))}\n${JSON.stringify(resumed.events.slice(-4))}`).toBe(0);
-      const run = core.provision.status(operationId);
+      const run = core.operations.status(operationId);
       expect(run.status).toBe('succeeded');
       const before = baseProvisionSteps.slice(0, baseProvisionSteps.indexOf(step)).map((s) => s.id);
       for (const s of run.steps) {
         expect(s.status).toBe(before.includes(s.stepId) ? 'satisfied' : s.status === 'satisfied' ? 'satisfied' : 'applied');
       }
       // Events continue the same sequence across the two processes.
-      const all = core.provision.eventsSince(operationId);
+      const all = core.operations.eventsSince(operationId);
       expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i));
       const state = hostState();
       expect(state.user).toMatch(/\bdocker\b/);

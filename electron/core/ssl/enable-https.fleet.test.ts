@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderNginxUpstream } from '../deploy/deploy-bundle.js';
-import { createNginxInstance, nginxBinary, type NginxInstance } from '../deploy/testing/nginx-instance.js';
+import { createNginxInstance, nginxBinary, type NginxInstance } from '../../../test-harness/console/nginx-instance.js';
 import { enableHttps, type EnableHttpsOptions } from './enable-https.js';
 import { inMemoryAttemptLog } from './issuance-policy.js';
-import { localShell } from './testing/local-shell.js';
-import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from './testing/pebble.js';
-import { freeLoopbackPort } from '../testing/free-loopback-port.js';
+import { localShell } from '../../../test-harness/console/local-shell.js';
+import { challtestsrvBinary, pebbleBinary, startPebble, type PebbleServer } from '../../../test-harness/console/pebble.js';
+import { freeLoopbackPort } from '../../../test-harness/console/free-loopback-port.js';
 
 const certbotBinary = ['/usr/bin/certbot'].find((p) => existsSync(p));
 const ready = Boolean(pebbleBinary && challtestsrvBinary && certbotBinary && nginxBinary);
@@ -113,7 +113,13 @@ describe.skipIf(!ready)(ready ? title : `${title} (skipped: needs Debian pebble,
 
     const res = await get(`https://127.0.0.1:${httpsPort}/v1/health`, { servername: domain, ca: rootPem, headers: { host: domain } });
     expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
-    const plain = await get(`http://127.0.0.1:${httpPort}/v1/info`, { headers: { host: domain } });
+    // nginx applies a reload by starting new workers while the old ones finish: for a moment a connection can
+    // still reach an old worker with the old (plain) site, so the redirect is awaited, not read once.
+    let plain = await get(`http://127.0.0.1:${httpPort}/v1/info`, { headers: { host: domain } });
+    for (const until = Date.now() + 10_000; plain.status !== 301 && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      plain = await get(`http://127.0.0.1:${httpPort}/v1/info`, { headers: { host: domain } });
+    }
     expect(plain.status).toBe(301);
     expect(plain.headers.location).toBe(`https://${domain}/v1/info`);
     // Only the console's health check from the server itself still goes to the agent over plain HTTP

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { enableHttps, type ServerShell } from './enable-https.js';
 import { inMemoryAttemptLog } from './issuance-policy.js';
-import { localShell } from './testing/local-shell.js';
+import { localShell } from '../../../test-harness/console/local-shell.js';
 
 describe('HTTPS on a server without certbot', () => {
   const work = mkdtempSync(join(tmpdir(), 'mf-no-certbot-'));

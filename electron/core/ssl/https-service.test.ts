@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { generateLoginKeyPair } from '../fleet/ssh/login-key.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsoleCore } from '../console-core.js';
-import { freeLoopbackPort } from '../testing/free-loopback-port.js';
+import { freeLoopbackPort } from '../../../test-harness/console/free-loopback-port.js';
 import { CertificateRepository } from './certificate-repository.js';
-import { openTestCore } from '../testing/test-core.js';
+import { openTestCore } from '../../../test-harness/console/test-core.js';
 
 let dir = '';
 const cores: ConsoleCore[] = [];
@@ -97,15 +97,15 @@ describe('HTTPS through the console contract', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'CERT_RETRY_LATER' } });
     expect((refused as { error: { message: string } }).error.message).toContain('2026-11-24T10:09:00.000Z');
     // Refused before any operation: nothing started, the server was not contacted.
-    expect(second.provision.list(serverId, null)).toEqual([]);
+    expect(second.operations.list({ targetId: serverId })).toEqual([]);
 
     clock = new Date('2026-11-24T10:09:01Z');
     const allowed = await second.invoke('ssl:enable', { serverId, ...enable });
     expect(allowed.ok).toBe(true);
     const { operationId } = (allowed as { data: { operationId: string } }).data;
-    await second.provision.settled(operationId);
-    expect(second.provision.eventsSince(operationId).at(-1)).toMatchObject({ phase: 'failed', error: { code: 'SSH_CONNECT_FAILED' } });
-    expect(second.provision.status(operationId)).toMatchObject({ kind: 'ssl', status: 'failed' });
+    await second.operations.settled(operationId);
+    expect(second.operations.eventsSince(operationId).at(-1)).toMatchObject({ phase: 'failed', error: { code: 'SSH_CONNECT_FAILED' } });
+    expect(second.operations.status(operationId)).toMatchObject({ kind: 'ssl', status: 'failed' });
     // An SSH failure never reached the CA, so it is not an issuance attempt.
     expect((await second.invoke('ssl:status', { serverId }) as { data: { attempts: unknown[] } }).data.attempts).toHaveLength(2);
     expect(second.audit.list({ targetId: serverId }).map((e) => e.action)).toEqual(expect.arrayContaining(['ssl.started', 'ssl.failed']));

@@ -71,7 +71,7 @@ export class HttpsService {
     this.deps.fleet.requireServer(serverId);
     const s = this.deps.deploySettings.get(serverId);
     if (!s) {
-      throw new ConsoleError('DEPLOY_SETTINGS_MISSING', 'HTTPS needs the server deployed behind nginx: save its deploy settings (deploy:set-settings) and provision it first.');
+      throw new ConsoleError('DEPLOY_SETTINGS_MISSING', 'HTTPS needs the server deployed behind nginx: save its deploy settings in its Deploy panel and provision it first.');
     }
     return s;
   }
@@ -146,7 +146,7 @@ export class HttpsService {
         });
       },
     };
-    return this.deps.provision.startOperation(input.serverId, 'ssl', [step], { domain: parsed.domain, staging: parsed.staging, forceRenewal: parsed.forceRenewal });
+    return this.deps.provision.startServerOperation(input.serverId, 'ssl', [step], { domain: parsed.domain, staging: parsed.staging, forceRenewal: parsed.forceRenewal });
   }
 
   private async renewalFor(shell: ServerShell): Promise<RenewalSetup> {

@@ -1,7 +1,7 @@
 // Agent token administration for the console's Settings: a thin client over one agent's admin API
 // (`/v1/tokens`) that turns the agent's refusals into codes a person can act on, records creations and
 // revocations in the audit log (never the secret), and keeps the console from revoking its own token.
-import type { AgentTokenView } from '../analyze/agent-http-client.js';
+import type { AgentTokenView } from '../agents/agent-http-client.js';
 import { ConsoleError } from '../contracts/define.js';
 import type { AgentTokenRecord, TokenScope } from '../contracts/tokens.js';
 
@@ -58,10 +58,10 @@ export class TokensService {
     // The console's own token is known by id: an agent token is `mf_<id>_<secret>`, and the console holds the
     // whole string, so comparing ids is exact. Only when the console holds a token of another form (an agent
     // set up by hand with a custom token) is the id unknown; then the tokens the console mints for itself
-    // (tenant "mediafleet-console", admin scope) are refused instead, since one of them may be the one in use —
+    // (tenant "mediafleet-console", all-tenants scope) are refused instead, since one of them may be the one in use —
     // an operator can still revoke those with the agent's CLI.
     const own = client.presentedTokenId();
-    const isOwn = own !== null ? existing.id === own : existing.tenant === consoleTenant && existing.scope === 'admin';
+    const isOwn = own !== null ? existing.id === own : existing.tenant === consoleTenant && existing.scope === 'all-tenants';
     if (isOwn) {
       throw new ConsoleError(
         'TOKEN_USED_BY_CONSOLE',
@@ -85,7 +85,8 @@ function toRecord(t: AgentTokenView, ownId: string | null): AgentTokenRecord {
     tenant: t.tenant,
     label: t.label,
     createdAt: t.createdAt,
-    lastUsedAt: t.lastUsedAt ?? null,
+    // Agents do not track a token's last use (yet); the contract says null for that.
+    lastUsedAt: null,
     revokedAt: t.revokedAt,
     usedByConsole: ownId !== null && t.id === ownId,
   };

@@ -7,14 +7,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTokenBody } from '../../../agent/src/http/schemas.js';
-import { consoleMethods } from '../api.js';
+import { CreateTokenBody } from '#agent/contracts/http-v1.js';
 import { createConsoleCore, type ConsoleCore } from '../console-core.js';
 import { createAgentToken, type AgentTokenRecord } from '../contracts/tokens.js';
 import { LocalAgent } from '../local-agent/local-agent.js';
 import { FileVault } from '../secrets/file-vault.js';
 import { secretNames } from '../secrets/secret-vault.js';
-import { invokeMethod } from '../../server/invoke-method.js';
 
 const appRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
@@ -68,7 +66,7 @@ describe('agent tokens on a real built-in agent', () => {
     expect(listed.find((t) => t.id === created.record.id)).toMatchObject({ scope: 'submit', tenant: 'studio-a', revokedAt: null });
     expect(JSON.stringify(listed)).not.toContain(created.token.split('_').pop());
     // The console's own admin token is in the list and marked, so the view can say so.
-    expect(listed.filter((t) => t.usedByConsole)).toEqual([expect.objectContaining({ scope: 'admin', tenant: 'local' })]);
+    expect(listed.filter((t) => t.usedByConsole)).toEqual([expect.objectContaining({ scope: 'all-tenants', tenant: 'local' })]);
 
     const revoked = await call<AgentTokenRecord>(core, 'tokens:revoke', { agentId: 'local', tokenId: created.record.id });
     expect(revoked.revokedAt).not.toBeNull();
@@ -84,11 +82,11 @@ describe('agent tokens on a real built-in agent', () => {
   });
 
   it('a read-only console lists tokens but refuses to create or revoke one, before reaching the agent', async () => {
-    const readOnly = { methods: consoleMethods, handlers: {}, readOnly: true, delegate: (name: string, input: unknown) => core.invoke(name, input) };
+    const readOnly = { readOnly: true };
     const before = await call<AgentTokenRecord[]>(core, 'tokens:list', {});
-    expect(await invokeMethod(readOnly, 'tokens:list', { agentId: 'local' })).toMatchObject({ ok: true, data: before });
-    expect(await invokeMethod(readOnly, 'tokens:create', { agentId: 'local', scope: 'read', tenant: 'x' })).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
-    expect(await invokeMethod(readOnly, 'tokens:revoke', { agentId: 'local', tokenId: before[0]!.id })).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
+    expect(await core.invoke('tokens:list', { agentId: 'local' }, readOnly)).toMatchObject({ ok: true, data: before });
+    expect(await core.invoke('tokens:create', { agentId: 'local', scope: 'read', tenant: 'x' }, readOnly)).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
+    expect(await core.invoke('tokens:revoke', { agentId: 'local', tokenId: before[0]!.id }, readOnly)).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
     expect(await call<AgentTokenRecord[]>(core, 'tokens:list', {})).toEqual(before);
   });
 

@@ -1,6 +1,6 @@
 // Polls every agent (HTTP) and every server (SSH) on an interval, records samples and history, and opens
 // or resolves alerts. Probing is I/O only; the per-round cost on the console is parsing and one SQLite
-// transaction (see bench-health-poll.ts for the measured numbers).
+// transaction (see bench/bench-health-poll.ts for the measured numbers).
 import { EventEmitter } from 'node:events';
 import type { HealthState } from '../../contracts/health.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -15,8 +15,11 @@ import { decideAlerts } from './alert-rules.js';
 import { HealthRepository, sampleToState, type HealthSample } from './health-repository.js';
 import { probeServer } from './server-probe.js';
 
+/** An agent to poll: a registered one's token is in the vault; the built-in agent brings its own. */
+export type HealthAgentTarget = Pick<AgentRecord, 'id' | 'name' | 'baseUrl'> & { token?: string; tlsFingerprint?: string | null };
+
 export interface HealthTargets {
-  agents(): AgentRecord[];
+  agents(): HealthAgentTarget[];
   servers(): ServerRecord[];
   /** Authenticated SSH connection to a server (host key pinned). */
   connect(serverId: string): Promise<SshConnection>;
@@ -78,6 +81,11 @@ export class HealthMonitor {
     this.timer = setInterval(tick, this.options.intervalMs ?? 5000);
   }
 
+  /** Polls now (unless a round is under way), e.g. for a baseline of an agent just added, before work reaches it. */
+  pollSoon(): void {
+    if (this.timer && !this.polling) this.polling = this.pollOnce().finally(() => (this.polling = null));
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -105,10 +113,10 @@ export class HealthMonitor {
     for (const s of samples) this.events.emit('sample', sampleToState(s));
   }
 
-  private async sampleAgent(agent: AgentRecord, timeoutMs: number, withInfo: boolean): Promise<HealthSample> {
+  private async sampleAgent(agent: HealthAgentTarget, timeoutMs: number, withInfo: boolean): Promise<HealthSample> {
     const key = `agent:${agent.id}`;
-    const token = await this.options.vault.get(secretNames.agentAdminToken(agent.id));
-    const r = await probeAgent({ id: agent.id, baseUrl: agent.baseUrl, token }, { timeoutMs, get: this.options.get, withInfo });
+    const token = agent.token ?? (await this.options.vault.get(secretNames.agentAdminToken(agent.id)));
+    const r = await probeAgent({ id: agent.id, baseUrl: agent.baseUrl, token, tlsFingerprint: agent.tlsFingerprint }, { timeoutMs, get: this.options.get, withInfo });
     const atMs = this.now();
     const prev = this.counters.get(key);
     const sample: HealthSample = {
@@ -126,7 +134,11 @@ export class HealthMonitor {
       memoryUsedRatio: null,
       diskUsedRatio: null,
     };
-    if (r.up) this.counters.set(key, { finished: { value: r.finishedTotal, atMs }, failed: { value: r.failedTotal, atMs } });
+    // A round whose /metrics read failed keeps the last reading, so the next rate spans both intervals instead of
+    // being lost (under load a 3 s read can time out while jobs finish).
+    if (r.up && r.finishedTotal !== null && r.failedTotal !== null) {
+      this.counters.set(key, { finished: { value: r.finishedTotal, atMs }, failed: { value: r.failedTotal, atMs } });
+    }
     return sample;
   }
 
@@ -168,7 +180,17 @@ export class HealthMonitor {
     return [...this.latest.values()].map(sampleToState);
   }
 
+  /** The latest sample of one target, if it has been polled. */
+  latestOf(kind: 'server' | 'agent', targetId: string): HealthState | undefined {
+    const sample = this.latest.get(`${kind}:${targetId}`);
+    return sample ? sampleToState(sample) : undefined;
+  }
+
   history(kind: 'server' | 'agent', targetId: string, sinceMinutes: number) {
     return this.repo.history(kind, targetId, this.now() - sinceMinutes * 60_000);
+  }
+
+  fleetTimeline(sinceMinutes: number) {
+    return this.repo.fleetTimeline(this.now() - sinceMinutes * 60_000);
   }
 }

@@ -1,6 +1,6 @@
 // Health samples: raw recent samples (pruned after a retention window) and one-minute buckets aggregated
 // as samples arrive, which is what charts read. Alerts: at most one open alert per kind and target.
-import type { Alert, HealthState } from '../../contracts/health.js';
+import type { Alert, FleetMinute, HealthState } from '../../contracts/health.js';
 import type { ConsoleDb } from '../../store/console-store.js';
 
 export const BUCKET_MS = 60_000;
@@ -97,14 +97,50 @@ export class HealthRepository {
       load_n: number;
       disk_max: number | null;
     }[];
+    // Throughput is read from the raw samples (kept 6 h), per bucket: the buckets table predates it.
+    const throughput = new Map(
+      (
+        this.db
+          .prepare(
+            `SELECT (at_ms / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, AVG(jobs_per_min) AS jpm FROM health_samples
+             WHERE kind = ? AND target_id = ? AND at_ms >= ? AND jobs_per_min IS NOT NULL GROUP BY bucket`,
+          )
+          .all(kind, targetId, Math.floor(sinceMs / BUCKET_MS) * BUCKET_MS) as { bucket: number; jpm: number }[]
+      ).map((r) => [r.bucket, r.jpm]),
+    );
     return rows.map((r) => ({
       bucketStart: new Date(r.bucket_start_ms).toISOString(),
+      jobsPerMinuteAvg: throughput.get(r.bucket_start_ms) ?? null,
       samples: r.samples,
       upRatio: r.up_count / r.samples,
       latencyMsAvg: r.latency_n ? r.latency_sum / r.latency_n : null,
       queueDepthAvg: r.queue_n ? r.queue_sum / r.queue_n : null,
       load1Avg: r.load_n ? r.load_sum / r.load_n : null,
       diskUsedRatioMax: r.disk_max,
+    }));
+  }
+
+  /**
+   * The agents of the whole fleet, minute by minute: each agent's samples averaged within the minute first (an
+   * agent polled twice in a minute counts once), then added up across agents.
+   */
+  fleetTimeline(sinceMs: number): FleetMinute[] {
+    const rows = this.db
+      .prepare(
+        `SELECT bucket, COUNT(*) AS agents, SUM(down) AS agents_down, SUM(q) AS queue, SUM(j) AS jpm, SUM(e) AS epm FROM (
+           SELECT (at_ms / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, target_id, MAX(up) = 0 AS down,
+                  AVG(queue_depth) AS q, AVG(jobs_per_min) AS j, AVG(errors_per_min) AS e
+           FROM health_samples WHERE kind = 'agent' AND at_ms >= ? GROUP BY bucket, target_id
+         ) GROUP BY bucket ORDER BY bucket`,
+      )
+      .all(Math.floor(sinceMs / BUCKET_MS) * BUCKET_MS) as { bucket: number; agents: number; agents_down: number; queue: number | null; jpm: number | null; epm: number | null }[];
+    return rows.map((r) => ({
+      bucketStart: new Date(r.bucket).toISOString(),
+      agents: r.agents,
+      agentsDown: r.agents_down,
+      queueDepth: r.queue,
+      jobsPerMinute: r.jpm,
+      errorsPerMinute: r.epm,
     }));
   }
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FileVault } from '../../secrets/file-vault.js';
 import { secretNames } from '../../secrets/secret-vault.js';
 import { openConsoleStore, type ConsoleDb } from '../../store/console-store.js';
-import { startAgentStub, type AgentStub } from '../../testing/agent-stub-server.js';
+import { startAgentStub, type AgentStub } from '../../../../test-harness/console/agent-stub-server.js';
 import { AgentsRepository } from '../agents-repository.js';
 import { decideAlerts } from './alert-rules.js';
 import { HealthMonitor } from './health-monitor.js';
@@ -39,8 +39,40 @@ async function setup() {
     await vault.set(secretNames.agentAdminToken(a.id), stub.state.token);
     return a;
   };
-  return { db, monitor, addStub, advance: (ms: number) => (clock += ms) };
+  return { db, vault, monitor, addStub, advance: (ms: number) => (clock += ms) };
 }
+
+describe('the fleet timeline (the dashboard at the top of Fleet)', () => {
+  it("adds up the agents' queue depths, throughputs and failures minute by minute, and counts the agents down", async () => {
+    const { monitor, addStub, advance } = await setup();
+    const a = await startAgentStub({ queued: 4, succeeded: 0, failed: 0 });
+    const b = await startAgentStub({ queued: 10, succeeded: 0, failed: 0 });
+    await addStub(a, 'a');
+    await addStub(b, 'b');
+    await monitor.pollOnce(); // 00:00:00
+    a.state.queued = 6;
+    a.state.succeeded = 30;
+    b.state.succeeded = 15;
+    b.state.failed = 6;
+    advance(30_000);
+    await monitor.pollOnce(); // 00:00:30: a 60 jobs/min, b 42 jobs/min of which 12 failed
+    advance(60_000);
+    b.state.forceStatus = 503;
+    await monitor.pollOnce(); // 00:01:30: b is down
+    const [first, second, ...rest] = monitor.fleetTimeline(60);
+    expect(rest).toEqual([]);
+    // Minute 0: a's two samples average to 5 queued, b's to 10; the rates exist from the second poll on.
+    expect(first).toMatchObject({ bucketStart: '2026-01-01T00:00:00.000Z', agents: 2, agentsDown: 0, queueDepth: 15 });
+    expect(first!.jobsPerMinute).toBeCloseTo(60 + 42, 5);
+    expect(first!.errorsPerMinute).toBeCloseTo(12, 5);
+    expect(second).toMatchObject({ bucketStart: '2026-01-01T00:01:00.000Z', agents: 2, agentsDown: 1 });
+    // Nothing more finished on a; b said nothing: its queue is not counted as zero.
+    expect(second!.queueDepth).toBe(6);
+    // Outside the window: nothing.
+    advance(3 * 3600_000);
+    expect(monitor.fleetTimeline(60)).toEqual([]);
+  });
+});
 
 describe('agent health polling (against local HTTP agents)', () => {
   it('reports up, latency, queue depth, version and per-minute rates from counters', async () => {
@@ -59,6 +91,38 @@ describe('agent health polling (against local HTTP agents)', () => {
     // 30 succeeded + 3 failed more in 30 s.
     expect(s!.jobsPerMinute).toBeCloseTo(66, 5);
     expect(s!.errorsPerMinute).toBeCloseTo(6, 5);
+  });
+
+  it('a round whose /metrics read fails loses no jobs: the next rate spans both intervals', async () => {
+    const { monitor, addStub, advance } = await setup();
+    const stub = await startAgentStub({ succeeded: 10 });
+    await addStub(stub, 'a');
+    await monitor.pollOnce();
+    stub.state.metricsStatus = 500;
+    stub.state.succeeded = 20;
+    advance(30_000);
+    await monitor.pollOnce();
+    expect(monitor.snapshot()[0]).toMatchObject({ up: true, jobsPerMinute: null });
+    stub.state.metricsStatus = undefined;
+    stub.state.succeeded = 30;
+    advance(30_000);
+    await monitor.pollOnce();
+    // 20 more jobs over the 60 s since the last good reading.
+    expect(monitor.snapshot()[0]!.jobsPerMinute).toBeCloseTo(20, 5);
+  });
+
+  it('polls a target that brings its own token (the built-in agent), without the vault', async () => {
+    const { db, vault } = await setup();
+    const stub = await startAgentStub({ token: 'local-token', queued: 2 });
+    cleanups.push(() => stub.close());
+    const monitor = new HealthMonitor({
+      db,
+      vault,
+      targets: { agents: () => [{ id: 'local', name: 'This computer', baseUrl: stub.url, token: 'local-token' }], servers: () => [], connect: async () => Promise.reject(new Error('no servers')) },
+      timeoutMs: 1000,
+    });
+    await monitor.pollOnce();
+    expect(monitor.snapshot()[0]).toMatchObject({ targetId: 'local', up: true, queueDepth: 2 });
   });
 
   it('opens an alert when an agent stops answering (after two failed polls) and resolves it when it is back', async () => {
@@ -100,21 +164,23 @@ describe('agent health polling (against local HTTP agents)', () => {
     expect(reasons).toEqual({ gone: 'connection refused', token: 'HTTP 401 (token rejected)' });
   });
 
-  it('keeps one-minute buckets for charts', async () => {
+  it('keeps one-minute buckets for charts, with the throughput', async () => {
     const { monitor, addStub, advance } = await setup();
     const stub = await startAgentStub({ queued: 2 });
     const a = await addStub(stub, 'a');
     await monitor.pollOnce();
     advance(20_000);
     stub.state.queued = 4;
+    stub.state.succeeded = 2;
     await monitor.pollOnce();
     advance(60_000);
     stub.state.forceStatus = 500;
     await monitor.pollOnce();
     const h = monitor.history('agent', a.id, 10);
     expect(h).toHaveLength(2);
-    expect(h[0]).toMatchObject({ samples: 2, upRatio: 1, queueDepthAvg: 3 });
-    expect(h[1]).toMatchObject({ samples: 1, upRatio: 0, queueDepthAvg: null });
+    // Throughput: 2 jobs finished in the 20 s between the first two samples (the first has no rate yet).
+    expect(h[0]).toMatchObject({ samples: 2, upRatio: 1, queueDepthAvg: 3, jobsPerMinuteAvg: 6 });
+    expect(h[1]).toMatchObject({ samples: 1, upRatio: 0, queueDepthAvg: null, jobsPerMinuteAvg: null });
   });
 });
 
