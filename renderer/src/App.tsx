@@ -2,16 +2,18 @@
 // feeds live analysis progress into the UI store.
 import './zod-jitless.js'; // first: before any contract module creates a zod schema
 import { useEffect } from 'react';
-import type { AnalysisSubmission } from '../../electron/core/contracts/analyze.js';
+import { requestEvent } from '../../electron/core/contracts/requests.js';
 import { useConsole, useReadOnly } from './api/console-context.js';
 import { useUiStore, type ViewId } from './state/ui-store.js';
+import { useRouteSync } from './state/use-route-sync.js';
 import { AnalyzeView } from './views/analyze/AnalyzeView.js';
 import { FleetView } from './views/fleet/FleetView.js';
 import { JobsView } from './views/jobs/JobsView.js';
 import { AuditView } from './views/misc/AuditView.js';
 import { BenchmarksView } from './views/benchmarks/BenchmarksView.js';
+import { BudgetAlertBanner } from './views/costs/BudgetAlertBanner.js';
+import { CostsView } from './views/costs/CostsView.js';
 import { FacesView } from './views/faces/FacesView.js';
-import { CostsView } from './views/misc/PendingViews.js';
 import { SettingsView } from './views/misc/SettingsView.js';
 import { ServerView } from './views/server/ServerView.js';
 
@@ -27,12 +29,24 @@ const nav: Array<{ id: ViewId; label: string; View: () => React.JSX.Element }> =
   { id: 'settings', label: 'Settings', View: SettingsView },
 ];
 
+/** Support staff see at once what this console is for, on every view. */
+function ReadOnlyBanner() {
+  return (
+    <div className="read-only-banner" role="status" data-testid="read-only-banner">
+      <strong>Read-only console.</strong> You can look at the fleet&apos;s health, jobs, faces, spend, benchmarks and the audit log. Nothing can be
+      changed from here and no secrets are shown; to change something, ask an operator.
+    </div>
+  );
+}
+
 export function App() {
   const client = useConsole();
   const readOnly = useReadOnly();
   const view = useUiStore((s) => s.view);
   const setView = useUiStore((s) => s.setView);
-  useEffect(() => client.on<AnalysisSubmission>('analyze', (s) => useUiStore.getState().applySubmission(s)), [client]);
+  // Analyze items follow their requests on every view (a file dropped, then Jobs opened, is current on return).
+  useEffect(() => client.on(requestEvent, (r) => useUiStore.getState().applyRequest(r)), [client]);
+  useRouteSync();
   const Current = nav.find((n) => n.id === view)?.View ?? AnalyzeView;
   return (
     <div className="shell">
@@ -56,6 +70,8 @@ export function App() {
         </div>
       </nav>
       <main className="content">
+        {readOnly && <ReadOnlyBanner />}
+        <BudgetAlertBanner onCostsView={view === 'costs'} />
         <Current />
       </main>
     </div>

@@ -1,7 +1,8 @@
 // The one client the views use for the console contract, over whichever transport this renderer runs on.
 // Calls are typed by their contract definition and unwrap the envelope: errors become ConsoleClientError
 // with the stable code from the core.
-import type { InvokeDef, InputOf, OutputOf } from '../../../electron/core/contracts/define.js';
+import type { EventDef, InvokeDef, InputOf, OutputOf, PayloadOf } from '../../../electron/core/contracts/define.js';
+import { splitTokenFromHash } from '../state/route.js';
 import { createHttpTransport } from './http-transport.js';
 import { createIpcTransport } from './ipc-transport.js';
 import type { ConsoleEvent, ConsoleTransport, UploadedFile } from './transport.js';
@@ -29,9 +30,10 @@ export class ConsoleClient {
     return envelope.data as OutputOf<D>;
   }
 
-  on<T = unknown>(channel: string, listener: (payload: T) => void): () => void {
+  /** Listens to one event channel; the core checked each payload against the channel's schema before sending it. */
+  on<E extends EventDef>(def: E, listener: (payload: PayloadOf<E>) => void): () => void {
     return this.transport.subscribe((event: ConsoleEvent) => {
-      if (event.channel === channel) listener(event.payload as T);
+      if (event.channel === def.channel) listener(event.payload as PayloadOf<E>);
     });
   }
 
@@ -40,12 +42,15 @@ export class ConsoleClient {
   }
 }
 
-/** Reads the headless console's token from the URL fragment once, then keeps it out of the address bar. */
+/**
+ * Reads the headless console's token from the URL fragment once, then keeps it out of the address bar; the rest
+ * of the fragment (the route, e.g. #/jobs) stays, so a link with a token opens that place.
+ */
 export function takeTokenFromLocation(location: Location, storage: Storage): string | null {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (match) {
-    storage.setItem('mediafleet-token', decodeURIComponent(match[1]));
-    history.replaceState(null, '', location.pathname + location.search);
+  const { token, rest } = splitTokenFromHash(location.hash);
+  if (token) {
+    storage.setItem('mediafleet-token', token);
+    history.replaceState(null, '', location.pathname + location.search + rest);
   }
   return storage.getItem('mediafleet-token');
 }

@@ -1,11 +1,11 @@
 // Performance harness for `npm run bench:ui`: the real Jobs view (fed by an in-page console that answers
-// analyze:list with 10,000 jobs and can push 'analyze' progress events like running files do) and the real
+// requests:list with 10,000 jobs and can push 'request' progress events like running files do) and the real
 // Fleet grid (100 agents refreshed every 5 s). The script drives this page in Chromium and reads window.__bench.
 import '../zod-jitless.js'; // first: the page runs under the same strict CSP as the app
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { AnalysisSubmission } from '../../../electron/core/contracts/analyze.js';
+import type { AnalysisRequest } from '../../../electron/core/contracts/requests.js';
 import type { HealthState } from '../../../electron/core/contracts/health.js';
 import { ConsoleClient } from '../api/client.js';
 import { ConsoleProvider } from '../api/console-context.js';
@@ -15,23 +15,37 @@ import { FleetGrid } from '../views/fleet/FleetGrid.js';
 import { JobsView } from '../views/jobs/JobsView.js';
 import '../styles.css';
 
-const stages = ['done', 'done', 'done', 'failed', 'running', 'queued', 'canceled'] as const;
+const states = ['done', 'done', 'done', 'failed', 'running', 'queued', 'canceled'] as const;
 
-function makeJobs(n: number): AnalysisSubmission[] {
-  return Array.from({ length: n }, (_, i) => ({
-    submissionId: `s${i}`,
-    fileName: `batch-2026-11/camera-${String(i % 97).padStart(2, '0')}/IMG_${String(i).padStart(5, '0')}.jpg`,
-    bytes: 200_000 + i,
-    analyses: null,
-    agentId: i % 3 === 0 ? 'local' : `agent-${i % 7}`,
-    stage: stages[i % stages.length],
-    progress: (i % 10) / 10,
-    agentStage: null,
-    jobId: `job-${i}`,
-    submittedAt: new Date(Date.UTC(2026, 10, 24, 8, 0, 0) + i * 1000).toISOString(),
-    finishedAt: null,
-    error: stages[i % stages.length] === 'failed' ? { code: 'CORRUPT_MEDIA', message: 'cannot decode the image: premature end of JPEG' } : null,
-  }));
+function makeJobs(n: number): AnalysisRequest[] {
+  return Array.from({ length: n }, (_, i) => {
+    const state = states[i % states.length];
+    const agent = i % 3 === 0 ? { id: 'local', name: 'This computer' } : { id: `agent-${i % 7}`, name: `vps-${i % 7}` };
+    const submittedAt = new Date(Date.UTC(2026, 10, 24, 8, 0, 0) + i * 1000).toISOString();
+    return {
+      requestId: `r${i}`,
+      batchId: `b${Math.floor(i / 1000)}`,
+      fileName: `batch-2026-11/camera-${String(i % 97).padStart(2, '0')}/IMG_${String(i).padStart(5, '0')}.jpg`,
+      path: `/photos/batch-2026-11/IMG_${String(i).padStart(5, '0')}.jpg`,
+      bytes: 200_000 + i,
+      sha256: null,
+      mediaKind: 'image',
+      analyses: null,
+      clientLabel: i % 2 ? 'Acme' : null,
+      state,
+      progress: (i % 10) / 10,
+      agentStage: null,
+      agentId: agent.id,
+      agentName: agent.name,
+      agentJobId: `job-${i}`,
+      decision: `earliest finish: ${agent.name}, about ${1 + (i % 9)} s`,
+      attempts: 1 + (i % 4 === 0 ? 1 : 0),
+      submittedAt,
+      startedAt: submittedAt,
+      finishedAt: null,
+      error: state === 'failed' ? { code: 'CORRUPT_MEDIA', message: 'cannot decode the image: premature end of JPEG' } : null,
+    };
+  });
 }
 
 function makeAgent(i: number, tick: number): HealthState {
@@ -70,14 +84,15 @@ const scenario = params.get('scenario') ?? 'jobs';
 const changedPerTick = Number(params.get('changed') ?? 10);
 const intervalMs = Number(params.get('interval') ?? 5000);
 
-/** The console as the Jobs view sees it: analyze:list answers with the generated jobs (as JSON, like the wire). */
-function benchConsole(jobs: AnalysisSubmission[]): ConsoleClient {
+/** The console as the Jobs view sees it: requests:list answers with the generated jobs (as JSON, like the wire). */
+function benchConsole(jobs: AnalysisRequest[]): ConsoleClient {
   const listeners = new Set<(event: ConsoleEvent) => void>();
   const transport: ConsoleTransport = {
     kind: 'http',
     readOnly: false,
     async invoke(method) {
-      if (method === 'analyze:list') return { ok: true, data: JSON.parse(JSON.stringify(jobs)) as unknown };
+      if (method === 'requests:list') return { ok: true, data: JSON.parse(JSON.stringify(jobs)) as unknown };
+      if (method === 'batches:list') return { ok: true, data: [] };
       return { ok: false, error: { code: 'NOT_IMPLEMENTED', message: `${method} is not part of the bench` } };
     },
     subscribe(listener) {
@@ -87,12 +102,12 @@ function benchConsole(jobs: AnalysisSubmission[]): ConsoleClient {
     uploadFile: () => Promise.reject(new Error('no uploads in the bench')),
   };
   window.__bench.startProgressEvents = (perSecond) => {
-    const running = jobs.filter((j) => j.stage === 'running').slice(0, 50);
+    const running = jobs.filter((j) => j.state === 'running').slice(0, 50);
     let n = 0;
     const timer = setInterval(() => {
       const job = running[n++ % running.length];
-      const payload: AnalysisSubmission = { ...job, progress: (n % 100) / 100, agentStage: `frame ${n}` };
-      for (const l of listeners) l({ channel: 'analyze', payload });
+      const payload: AnalysisRequest = { ...job, progress: (n % 100) / 100, agentStage: `frame ${n}` };
+      for (const l of listeners) l({ channel: 'request', payload });
     }, 1000 / perSecond);
     return () => clearInterval(timer);
   };

@@ -1,5 +1,6 @@
 // Small building blocks every view uses: progress, errors that say what to do, empty states, badges.
 import type { ReactNode } from 'react';
+import { describeError } from '../errors/error-texts.js';
 
 export function ProgressBar({ value, label }: { value: number | null; label: string }) {
   const pct = value === null ? undefined : Math.round(Math.min(1, Math.max(0, value)) * 100);
@@ -10,59 +11,23 @@ export function ProgressBar({ value, label }: { value: number | null; label: str
   );
 }
 
-/** What to tell a person for an error code: what happened is in the message; this says what to do next. */
-export function adviceFor(code: string): string {
-  switch (code) {
-    case 'READ_ONLY':
-      return 'This console is read-only. Ask an operator, or start the console without --read-only.';
-    case 'NOT_IMPLEMENTED':
-    case 'UNKNOWN_METHOD':
-      return 'This part of the console is not in this build yet.';
-    case 'UNAUTHORIZED':
-      return 'Open the URL the console printed at start; it carries the token.';
-    case 'LOCAL_AGENT_UNAVAILABLE':
-    case 'LOCAL_AGENT_FAILED':
-    case 'LOCAL_AGENT_TIMEOUT':
-      return 'The built-in agent could not start. Restart the console; if it keeps failing, add a server in Fleet.';
-    case 'AGENT_UNREACHABLE':
-    case 'CONSOLE_UNREACHABLE':
-      return 'Check that it is running and reachable, then retry.';
-    case 'CANCELED':
-      return 'It was stopped on request; start it again when ready.';
-    case 'AGENT_NOT_ADMIN':
-    case 'AGENT_TOKEN_REJECTED':
-    case 'AGENT_NO_TOKEN':
-      return "Deploy the agent again from its server's Deploy panel, so the console gets an admin token for it.";
-    case 'TOKEN_USED_BY_CONSOLE':
-      return 'Revoke another token instead; to replace this one, deploy the agent again first.';
-    case 'TOKEN_NOT_FOUND':
-      return 'The list was out of date; it has been refreshed.';
-    case 'DEPLOY_SETTINGS_MISSING':
-      return "Save the server's deploy settings (domain, agent image, version) in its Deploy panel first.";
-    case 'DOCKER_UNREACHABLE':
-      return 'Provision the server (it installs Docker), then retry.';
-    case 'AGENT_NOT_RUNNING':
-      return 'Deploy the agent on this server first.';
-    case 'CERT_RETRY_LATER':
-      return 'The certificate authority limits requests: try again after the time shown.';
-    case 'KEYFRAME_GONE':
-      return 'Analyse the file again to get its keyframes back.';
-    case 'AGENT_UNSUPPORTED_MEDIA':
-    case 'AGENT_BAD_REQUEST':
-      return 'Check that the file is an image, video or audio file that is not damaged.';
-    default:
-      return 'Retry; if it happens again, check the console log.';
-  }
-}
-
+/**
+ * An error as a person reads it: what happened, the detail when it names something useful, the next step, and
+ * whether trying again can help (texts by code in errors/error-texts.ts). Retry is offered only where it can.
+ */
 export function ErrorNotice({ error, onRetry }: { error: { code: string; message: string }; onRetry?: () => void }) {
+  const shown = describeError(error);
+  const pending = error.code === 'NOT_IMPLEMENTED' || error.code === 'UNKNOWN_METHOD';
   return (
-    <div className={`error-notice${error.code === 'NOT_IMPLEMENTED' || error.code === 'UNKNOWN_METHOD' ? ' pending' : ''}`} role="alert">
-      <strong>{error.message}</strong>
-      <span className="muted">
-        {adviceFor(error.code)} <code>{error.code}</code>
+    <div className={`error-notice${pending ? ' pending' : ''}`} role="alert" data-code={error.code} data-kind={shown.kind}>
+      <strong className="error-title">{shown.title}</strong>
+      {shown.detail && <span className="error-detail">{shown.detail}</span>}
+      <span className="error-next">{shown.next}</span>
+      <span className="error-foot muted">
+        {shown.kind === 'permanent' && <span className="error-permanent">Permanent: retrying gives the same result. </span>}
+        <code>{error.code}</code>
       </span>
-      {onRetry && (
+      {onRetry && shown.retryable && (
         <button type="button" onClick={onRetry}>
           Retry
         </button>

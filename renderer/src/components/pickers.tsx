@@ -1,12 +1,12 @@
 // Pickers several views share: which agent (This computer or a registered one) and which analyses.
 import { useQuery } from '@tanstack/react-query';
-import { listBenchAgents } from '../../../electron/core/contracts/benchmarks.js';
+import { listAgents } from '../../../electron/core/contracts/agents.js';
 import { useConsole } from '../api/console-context.js';
 
 /** The agents a view can work on, This computer first; one query (and cache entry) for every view. */
 export function useAgentList() {
   const client = useConsole();
-  return useQuery({ queryKey: ['bench-agents'], queryFn: () => client.invoke(listBenchAgents, {}) });
+  return useQuery({ queryKey: ['agents'], queryFn: () => client.invoke(listAgents, {}) });
 }
 
 export function AgentPicker({

@@ -1,9 +1,14 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
+import { sampleRequest } from '../../../../test-harness/renderer/sample-requests.js';
 import type { AnalyzeItem } from '../../state/ui-store.js';
 import { ResultViewer } from './ResultViewer.js';
+import { contractFakeTransport } from '../../../../test-harness/renderer/contract-fake-transport.js';
+import { renderWithConsole } from '../../../../test-harness/renderer/render-with-console.js';
+
+const render = (node: React.ReactNode) => renderWithConsole(node, contractFakeTransport({}));
 
 const result = (verdict: 'safe' | 'explicit'): ResultDocument => ({
   version: 1,
@@ -33,7 +38,7 @@ const item: AnalyzeItem = {
   objectUrl: 'blob:photo',
   mime: 'image/jpeg',
   uploadProgress: 1,
-  submission: null,
+  request: null,
   error: null,
   abort: new AbortController(),
 };
@@ -68,5 +73,20 @@ describe('ResultViewer on an image', () => {
     expect(container.querySelector('img')!.className).toBe('');
     expect(screen.queryByRole('button', { name: 'Show unblurred' })).toBeNull();
     expect((screen.getByRole('button', { name: 'Export SRT' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('opened by its link (no file in this window): draws the findings on the console\'s preview of its copy', async () => {
+    const transport = contractFakeTransport({ 'requests:preview': () => ({ mime: 'image/jpeg', width: 400, height: 300, dataBase64: '/9j/2Q==' }) });
+    const linked: AnalyzeItem = {
+      ...item,
+      objectUrl: null,
+      linkedRequestId: 'r9',
+      request: sampleRequest(9, 'done', { fileName: 'photo.jpg' }),
+    };
+    const { container } = renderWithConsole(<ResultViewer item={linked} result={result('safe')} />, transport);
+    await waitFor(() => expect(container.querySelector('img')?.getAttribute('src')).toBe('data:image/jpeg;base64,/9j/2Q=='));
+    // Findings stay in the original's pixels: the preview is drawn at the same aspect under the same viewBox.
+    expect(container.querySelector('svg[aria-label=findings]')!.getAttribute('viewBox')).toBe('0 0 800 600');
+    expect(transport.callsOf('requests:preview')).toEqual([{ requestId: 'r9' }]);
   });
 });

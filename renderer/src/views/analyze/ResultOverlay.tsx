@@ -1,6 +1,6 @@
 // The image with its findings drawn on top: face boxes with labels, pose skeletons, OCR boxes. Unsafe media
 // is blurred until the person chooses to see it.
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
 import { overlayShapes, type OverlayLayers } from './overlay-geometry.js';
 
 const colors = { face: '#38bdf8', ocr: '#facc15', person: '#a78bfa' } as const;

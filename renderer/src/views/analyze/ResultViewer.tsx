@@ -1,8 +1,11 @@
 // One file's result: the media with findings drawn on it, moderation with blur, transcript synced to the
 // player, a video's keyframes (VideoTimeline), and exports.
+import { useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
-import { Badge } from '../../components/common.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
+import { requestPreview } from '../../../../electron/core/contracts/requests.js';
+import { useConsole } from '../../api/console-context.js';
+import { Badge, ErrorNotice, asErrorInfo } from '../../components/common.js';
 import type { AnalyzeItem } from '../../state/ui-store.js';
 import { activeSegmentIndex, toCsv, toJson, toSrt } from './export-formats.js';
 import { ResultOverlay } from './ResultOverlay.js';
@@ -20,6 +23,35 @@ function download(name: string, text: string, type: string): void {
 
 const verdictTone = { safe: 'ok', suggestive: 'warn', explicit: 'bad' } as const;
 
+/**
+ * The picture to draw an image's findings on: the dropped file when this window has it, else the console's
+ * preview of its copy (a result opened by its link).
+ */
+function useImageSource(item: AnalyzeItem, result: ResultDocument) {
+  const client = useConsole();
+  const requestId = item.request?.requestId;
+  const preview = useQuery({
+    queryKey: ['request-preview', requestId],
+    queryFn: async () => {
+      const p = await client.invoke(requestPreview, { requestId: requestId! });
+      return `data:${p.mime};base64,${p.dataBase64}`;
+    },
+    enabled: !item.objectUrl && result.media.kind === 'image' && !!requestId,
+    staleTime: Infinity,
+    retry: false,
+  });
+  return { src: item.objectUrl ?? preview.data ?? null, preview };
+}
+
+/** Said where the recording itself is not in this window: its transcript is shown without a player. */
+function RecordingNotInThisWindow() {
+  return (
+    <p className="unplayable-notice" role="status" data-testid="not-in-window">
+      This result was opened by its link: the recording stays with the window it was dropped in. Its transcript is below.
+    </p>
+  );
+}
+
 export function ResultViewer({ item, result }: { item: AnalyzeItem; result: ResultDocument }) {
   // A video has no verdict of its own: its worst keyframe's decides.
   const verdict = result.nsfw?.verdict ?? result.summary?.worstVerdict;
@@ -32,6 +64,7 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
   const active = activeSegmentIndex(segments, time);
   const base = item.fileName.replace(/\.[^.]+$/, '');
   const srt = toSrt(result);
+  const image = useImageSource(item, result);
   const seek = (t: number): void => {
     if (playerRef.current) {
       playerRef.current.currentTime = t;
@@ -68,10 +101,17 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
         </button>
       </div>
 
-      {result.media.kind === 'image' && <ResultOverlay src={item.objectUrl} result={result} layers={layers} blurred={unsafe && !reveal} />}
-      {result.media.kind === 'video' && item.submission && (
+      {result.media.kind === 'image' &&
+        (image.src ? (
+          <ResultOverlay src={image.src} result={result} layers={layers} blurred={unsafe && !reveal} />
+        ) : image.preview.error ? (
+          <ErrorNotice error={asErrorInfo(image.preview.error)} onRetry={() => void image.preview.refetch()} />
+        ) : (
+          <div className="overlay-stage keyframe-loading muted">Loading the picture…</div>
+        ))}
+      {result.media.kind === 'video' && item.request && (
         <VideoTimeline
-          submissionId={item.submission.submissionId}
+          requestId={item.request.requestId}
           fileName={item.fileName}
           objectUrl={item.objectUrl}
           result={result}
@@ -81,9 +121,12 @@ export function ResultViewer({ item, result }: { item: AnalyzeItem; result: Resu
           onTimeUpdate={setTime}
         />
       )}
-      {result.media.kind === 'audio' && (
-        <audio ref={(el) => void (playerRef.current = el)} src={item.objectUrl} controls className="player" onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} />
-      )}
+      {result.media.kind === 'audio' &&
+        (item.objectUrl ? (
+          <audio ref={(el) => void (playerRef.current = el)} src={item.objectUrl} controls className="player" onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} />
+        ) : (
+          <RecordingNotInThisWindow />
+        ))}
 
       <div className="result-facts">
         <dl>

@@ -4,13 +4,14 @@
 // notice when the browser cannot play the file, and counts in proper English.
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
+import { sampleRequest } from '../../../../test-harness/renderer/sample-requests.js';
 import type { AnalyzeItem } from '../../state/ui-store.js';
-import { contractFakeTransport, FakeConsoleError, type ContractFakeTransport } from '../server/contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError, type ContractFakeTransport } from '../../../../test-harness/renderer/contract-fake-transport.js';
 import { ResultViewer } from './ResultViewer.js';
 import { countText, formatVideoTime, keyframeSize } from './video-keyframes.js';
 import { FILMSTRIP_PAGE } from './VideoTimeline.js';
-import { renderWithConsole } from '../server/render-with-console.js';
+import { renderWithConsole } from '../../../../test-harness/renderer/render-with-console.js';
 
 // A 1×1 JPEG is enough for <img>; the contract only checks it is base64 text.
 const jpegBase64 = '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==';
@@ -43,27 +44,14 @@ const item: AnalyzeItem = {
   objectUrl: 'blob:vtest',
   mime: 'video/x-msvideo',
   uploadProgress: 1,
-  submission: {
-    submissionId: 'sub-1',
-    fileName: 'vtest.avi',
-    bytes: 1000,
-    analyses: ['video', 'faces'],
-    agentId: 'local',
-    stage: 'done',
-    progress: 1,
-    agentStage: null,
-    jobId: 'job-1',
-    submittedAt: '2026-11-24T14:00:00.000Z',
-    finishedAt: '2026-11-24T14:01:00.000Z',
-    error: null,
-  },
+  request: sampleRequest(1, 'done', { requestId: 'sub-1', fileName: 'vtest.avi', mediaKind: 'video', analyses: ['video', 'faces'] }),
   error: null,
   abort: new AbortController(),
 };
 
 function keyframeConsole(count: number): ContractFakeTransport {
   return contractFakeTransport({
-    'analyze:keyframe': (input: { submissionId: string; index: number }) => {
+    'requests:keyframe': (input: { requestId: string; index: number }) => {
       if (input.index >= count) throw new FakeConsoleError('KEYFRAME_OUT_OF_RANGE', `no keyframe ${input.index}`);
       return { index: input.index, t: input.index, mime: 'image/jpeg', dataBase64: jpegBase64 };
     },
@@ -100,7 +88,7 @@ describe('ResultViewer on a video', () => {
     expect(pictures.map((p) => p.getAttribute('alt'))).toEqual(['Keyframe at 0:00.0', 'Keyframe at 0:01.0', 'Keyframe at 0:02.5']);
     expect(pictures[0]!.getAttribute('src')).toBe(`data:image/jpeg;base64,${jpegBase64}`);
     expect(strip.querySelector('[data-index="1"] .keyframe-verdict')!.className).toContain('verdict-suggestive');
-    expect(transport.callsOf('analyze:keyframe')).toEqual([0, 1, 2].map((index) => ({ submissionId: 'sub-1', index })));
+    expect(transport.callsOf('requests:keyframe')).toEqual([0, 1, 2].map((index) => ({ requestId: 'sub-1', index })));
     // The ticks the e2e test clicks are still there, one per keyframe.
     expect(screen.getByTestId('timeline').querySelectorAll('button.tick')).toHaveLength(3);
   });
@@ -127,6 +115,29 @@ describe('ResultViewer on a video', () => {
     await waitFor(() => expect(screen.getByTestId('keyframe-large').textContent).toContain('Keyframe 1 of 3'));
   });
 
+  it('charts faces over time, moderation bands and text, and a click on a lane opens the nearest keyframe', async () => {
+    const withText = videoResult({
+      timeline: videoResult().timeline!.map((e, i) => ({
+        ...e,
+        ocr: { text: i === 2 ? 'EXIT' : '', lines: i === 2 ? [{ text: 'EXIT', confidence: 0.9, box: { x: 0, y: 0, width: 9, height: 9 } }] : [], language: 'en', engine: 'ppocr' },
+      })),
+      summary: { worstVerdict: 'suggestive', maxPersons: 2, maxPersonsAt: 2.5, persons: [{ id: 'P1', firstSeen: 1, lastSeen: 2.5, faces: 2 }], textSeen: ['EXIT'] },
+    });
+    renderWithConsole(<ResultViewer item={item} result={withText} />, keyframeConsole(3));
+    const chart = screen.getByTestId('timeline');
+    expect(chart.getAttribute('aria-label')).toBe('video timeline: up to 2 people at once, 1 person told apart by face, 1 stretch flagged by moderation, text in 1 stretch');
+    expect([...chart.querySelectorAll('[data-lane]')].map((l) => l.getAttribute('data-lane'))).toEqual(['people', 'faces', 'moderation', 'text']);
+    expect([...chart.querySelectorAll('rect[data-verdict]')].map((r) => r.getAttribute('data-verdict'))).toEqual(['safe', 'suggestive', 'safe']);
+    expect(chart.querySelector('rect[data-text]')!.getAttribute('data-text')).toBe('EXIT');
+    expect(chart.querySelector('rect[data-person=P1] title')!.textContent).toBe('P1: 0:00.5–0:03.0, 2 faces');
+    // A click at 80% of the moderation lane (2.4 s of 3 s) opens keyframe 3, at 2.5 s.
+    const lane = chart.querySelector('[data-lane=moderation] svg')!;
+    lane.getBoundingClientRect = () => ({ left: 100, width: 500, top: 0, height: 14, right: 600, bottom: 14, x: 100, y: 0, toJSON: () => ({}) });
+    fireEvent.click(lane, { clientX: 100 + 0.8 * 500 });
+    expect((await screen.findByTestId('keyframe-large')).textContent).toContain('Keyframe 3 of 3 at 0:02.5');
+    expect(chart.querySelector('.tl-cursor.chosen')).toBeTruthy();
+  });
+
   it('says plainly when the browser cannot play the file, and keeps the keyframes', () => {
     renderWithConsole(<ResultViewer item={item} result={videoResult()} />, keyframeConsole(3));
     const player = screen.getByTestId('player') as HTMLVideoElement;
@@ -147,7 +158,7 @@ describe('ResultViewer on a video', () => {
 
   it('shows a missing thumbnail as such, without breaking the strip', async () => {
     const transport = contractFakeTransport({
-      'analyze:keyframe': (input: { index: number }) => {
+      'requests:keyframe': (input: { index: number }) => {
         if (input.index === 1) throw new FakeConsoleError('KEYFRAME_GONE', 'the agent no longer has keyframe 1');
         return { index: input.index, t: input.index, mime: 'image/jpeg', dataBase64: jpegBase64 };
       },
@@ -177,6 +188,6 @@ describe('ResultViewer on a video', () => {
     expect(strip.querySelectorAll('button.keyframe')).toHaveLength(FILMSTRIP_PAGE);
     fireEvent.click(within(strip).getByRole('button', { name: /Show 5 more/ }));
     expect(strip.querySelectorAll('button.keyframe')).toHaveLength(count);
-    await waitFor(() => expect(transport.callsOf('analyze:keyframe')).toHaveLength(count));
+    await waitFor(() => expect(transport.callsOf('requests:keyframe')).toHaveLength(count));
   });
 });

@@ -1,14 +1,15 @@
-// A video's result: the player when this browser can play the file (a plain notice when it cannot), the
-// keyframes on the time axis, a filmstrip of the keyframes the agent saw, and the chosen keyframe large with its
-// findings drawn on it. Thumbnails come from the agent that ran the job, through analyze:keyframe.
+// A video's result: the player when this browser can play the file (a plain notice when it cannot), a chart of
+// what was found over time (TimelineChart), a filmstrip of the keyframes the agent saw, and the chosen keyframe
+// large with its findings drawn on it. Thumbnails come from the agent that ran the job, through analyze:keyframe.
 import { useQuery } from '@tanstack/react-query';
 import { useState, type MutableRefObject } from 'react';
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
-import { analysisKeyframe } from '../../../../electron/core/contracts/analyze.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
+import { requestKeyframe } from '../../../../electron/core/contracts/requests.js';
 import { useConsole } from '../../api/console-context.js';
 import { ErrorNotice, asErrorInfo } from '../../components/common.js';
 import type { OverlayLayers } from './overlay-geometry.js';
 import { ResultOverlay } from './ResultOverlay.js';
+import { TimelineChart } from './TimelineChart.js';
 import { countText, formatVideoTime, keyframeAsImageResult, keyframeFindings } from './video-keyframes.js';
 import './video-timeline.css';
 
@@ -17,13 +18,13 @@ type TimelineEntry = NonNullable<ResultDocument['timeline']>[number];
 /** Thumbnails shown before "Show more": enough to skim a few minutes at the agent's one keyframe a second. */
 export const FILMSTRIP_PAGE = 60;
 
-/** A keyframe thumbnail as a data: URL, fetched once per submission and index. */
-function useKeyframeImage(submissionId: string, index: number | null) {
+/** A keyframe thumbnail as a data: URL, fetched once per request and index. */
+function useKeyframeImage(requestId: string, index: number | null) {
   const client = useConsole();
   return useQuery({
-    queryKey: ['analyze-keyframe', submissionId, index],
+    queryKey: ['request-keyframe', requestId, index],
     queryFn: async () => {
-      const frame = await client.invoke(analysisKeyframe, { submissionId, index: index! });
+      const frame = await client.invoke(requestKeyframe, { requestId, index: index! });
       return `data:${frame.mime};base64,${frame.dataBase64}`;
     },
     enabled: index !== null,
@@ -34,21 +35,21 @@ function useKeyframeImage(submissionId: string, index: number | null) {
 }
 
 function KeyframeThumb({
-  submissionId,
+  requestId,
   entry,
   index,
   selected,
   blurred,
   onChoose,
 }: {
-  submissionId: string;
+  requestId: string;
   entry: TimelineEntry;
   index: number;
   selected: boolean;
   blurred: boolean;
   onChoose: (index: number) => void;
 }) {
-  const image = useKeyframeImage(submissionId, index);
+  const image = useKeyframeImage(requestId, index);
   const time = formatVideoTime(entry.t);
   const findings = keyframeFindings(entry);
   const verdict = entry.nsfw?.verdict;
@@ -80,7 +81,7 @@ function KeyframeThumb({
 }
 
 function ChosenKeyframe({
-  submissionId,
+  requestId,
   fileName,
   result,
   index,
@@ -88,7 +89,7 @@ function ChosenKeyframe({
   blurred,
   onChoose,
 }: {
-  submissionId: string;
+  requestId: string;
   fileName: string;
   result: ResultDocument;
   index: number;
@@ -98,7 +99,7 @@ function ChosenKeyframe({
 }) {
   const timeline = result.timeline!;
   const entry = timeline[index]!;
-  const image = useKeyframeImage(submissionId, index);
+  const image = useKeyframeImage(requestId, index);
   const time = formatVideoTime(entry.t);
   const findings = [keyframeFindings(entry), entry.nsfw?.verdict].filter(Boolean).join(' · ');
   return (
@@ -128,7 +129,7 @@ function ChosenKeyframe({
 }
 
 export function VideoTimeline({
-  submissionId,
+  requestId,
   fileName,
   objectUrl,
   result,
@@ -137,10 +138,10 @@ export function VideoTimeline({
   playerRef,
   onTimeUpdate,
 }: {
-  submissionId: string;
+  requestId: string;
   fileName: string;
-  /** The dropped file, for the player. */
-  objectUrl: string;
+  /** The dropped file, for the player; null when the result was opened by its link. */
+  objectUrl: string | null;
   result: ResultDocument;
   layers: OverlayLayers;
   blurred: boolean;
@@ -152,6 +153,7 @@ export function VideoTimeline({
   const [playable, setPlayable] = useState(true);
   const [chosen, setChosen] = useState<number | null>(null);
   const [shown, setShown] = useState(FILMSTRIP_PAGE);
+  const [playhead, setPlayhead] = useState(0);
   const timeline = result.timeline ?? [];
   const duration = result.media.durationSec;
 
@@ -159,7 +161,7 @@ export function VideoTimeline({
     setChosen(index);
     if (index >= shown) setShown(Math.ceil((index + 1) / FILMSTRIP_PAGE) * FILMSTRIP_PAGE);
     const player = playerRef.current;
-    if (playable && player) {
+    if (objectUrl && playable && player) {
       try {
         player.currentTime = timeline[index]!.t;
       } catch {
@@ -170,7 +172,11 @@ export function VideoTimeline({
 
   return (
     <div className="video-result">
-      {playable ? (
+      {!objectUrl ? (
+        <p className="unplayable-notice" role="status" data-testid="not-in-window">
+          This result was opened by its link: the video stays with the window it was dropped in. The keyframes below are what the agent saw.
+        </p>
+      ) : playable ? (
         <video
           ref={(el) => {
             playerRef.current = el;
@@ -185,7 +191,10 @@ export function VideoTimeline({
           onLoadedMetadata={(e) => {
             if (e.currentTarget.videoWidth === 0) setPlayable(false);
           }}
-          onTimeUpdate={(e) => onTimeUpdate(e.currentTarget.currentTime)}
+          onTimeUpdate={(e) => {
+            onTimeUpdate(e.currentTarget.currentTime);
+            setPlayhead(e.currentTarget.currentTime);
+          }}
         />
       ) : (
         <p className="unplayable-notice" role="status" data-testid="unplayable-notice">
@@ -194,27 +203,10 @@ export function VideoTimeline({
       )}
 
       {chosen !== null && timeline[chosen] && (
-        <ChosenKeyframe submissionId={submissionId} fileName={fileName} result={result} index={chosen} layers={layers} blurred={blurred} onChoose={choose} />
+        <ChosenKeyframe requestId={requestId} fileName={fileName} result={result} index={chosen} layers={layers} blurred={blurred} onChoose={choose} />
       )}
 
-      {timeline.length > 0 && duration ? (
-        <div className="timeline" aria-label="video timeline" data-testid="timeline">
-          {timeline.map((entry, i) => {
-            const findings = keyframeFindings(entry);
-            return (
-              <button
-                type="button"
-                key={i}
-                className={`tick verdict-${entry.nsfw?.verdict ?? 'none'}${i === chosen ? ' selected' : ''}`}
-                style={{ left: `${Math.min(100, (entry.t / duration) * 100)}%` }}
-                aria-label={`Keyframe at ${formatVideoTime(entry.t)}`}
-                title={`${formatVideoTime(entry.t)}${findings ? `: ${findings}` : ''}${entry.ocr?.text ? `, text "${entry.ocr.text.slice(0, 30)}"` : ''}`}
-                onClick={() => choose(i)}
-              />
-            );
-          })}
-        </div>
-      ) : null}
+      {timeline.length > 0 && duration ? <TimelineChart result={result} chosen={chosen} playheadSec={objectUrl && playable ? playhead : null} onChoose={choose} /> : null}
 
       {timeline.length > 0 && (
         <div className="filmstrip-block">
@@ -223,7 +215,7 @@ export function VideoTimeline({
           </h3>
           <ol className="filmstrip" aria-label="keyframes" data-testid="filmstrip">
             {timeline.slice(0, shown).map((entry, i) => (
-              <KeyframeThumb key={i} submissionId={submissionId} entry={entry} index={i} selected={i === chosen} blurred={blurred} onChoose={choose} />
+              <KeyframeThumb key={i} requestId={requestId} entry={entry} index={i} selected={i === chosen} blurred={blurred} onChoose={choose} />
             ))}
             {shown < timeline.length && (
               <li>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
 import { activeSegmentIndex, srtTimestamp, toCsv, toJson, toSrt } from './export-formats.js';
 
 const base: ResultDocument = {

@@ -1,5 +1,5 @@
 // Exports of one result: the document as JSON, a flat CSV of what was found, and the transcript as SRT.
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
 
 export const toJson = (result: ResultDocument): string => JSON.stringify(result, null, 2);
 

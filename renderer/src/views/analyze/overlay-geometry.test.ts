@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { ResultDocument } from '#agent/contracts/result-document.js';
 import { faceLabel, normaliseKeypointName, overlayShapes, poseShapes } from './overlay-geometry.js';
 
 const media = { kind: 'image' as const, mime: 'image/jpeg', width: 1000, height: 500, bytes: 1, sha256: 'a'.repeat(64) };

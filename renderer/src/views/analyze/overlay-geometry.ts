@@ -1,6 +1,6 @@
 // Turns a result document into shapes to draw over the image. The overlay's SVG uses the image's own pixel
 // size as its viewBox, so boxes and keypoints are drawn in the agent's coordinates without rescaling.
-import type { Face, PosePerson, ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { Face, PosePerson, ResultDocument } from '#agent/contracts/result-document.js';
 
 export interface OverlayRect {
   kind: 'face' | 'ocr' | 'person';

@@ -1,6 +1,6 @@
 // Plain helpers for showing a video's keyframes: counts in words, times as a player shows them, the pixel size
 // the agent's findings on a keyframe are measured in, and a keyframe as an image-shaped result for the overlay.
-import type { MediaFacts, ResultDocument } from '../../../../agent/src/contracts/result-document.js';
+import type { MediaFacts, ResultDocument } from '#agent/contracts/result-document.js';
 
 type TimelineEntry = NonNullable<ResultDocument['timeline']>[number];
 

@@ -1,24 +1,19 @@
 // Benchmarks: run the agent's own benchmark on a chosen agent (progress, cancel), and compare agents by their
 // latest run — per-analysis p50, images per hour — with each agent's hardware facts next to its figures.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
-import { imageAnalysisNames, type AnalysisName } from '../../../../agent/src/contracts/result-document.js';
-import {
-  benchmarkHistory,
-  cancelBenchmark,
-  listBenchmarkOperations,
-  startBenchmark,
-  type BenchmarkOperation,
-  type BenchmarkRun,
-} from '../../../../electron/core/contracts/benchmarks.js';
+import { useState } from 'react';
+import { imageAnalysisNames, type AnalysisName } from '#agent/contracts/result-document.js';
+import { benchmarkHistory, startBenchmark, type BenchmarkRun } from '../../../../electron/core/contracts/benchmarks.js';
+import type { OperationRecord } from '../../../../electron/core/contracts/operations.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
-import { EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { EmptyState, ErrorNotice, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { OperationProgress, useRunningOperations } from '../../components/OperationProgress.js';
 import { AgentPicker, AnalysisPicker, useAgentList } from '../../components/pickers.js';
 import { AnalysisP50Chart, ImagesPerHourChart, colourOf } from './BenchmarkCharts.js';
-import { formatBytes, latestRunPerAgent, operationText, optionsText } from './bench-figures.js';
+import { formatBytes, latestRunPerAgent, optionsText } from './bench-figures.js';
 import './benchmarks.css';
 
-function RunForm({ running }: { running: readonly BenchmarkOperation[] }) {
+function RunForm({ running, onStarted }: { running: readonly OperationRecord[]; onStarted: (operationId: string | null) => void }) {
   const client = useConsole();
   const readOnly = useReadOnly();
   const queryClient = useQueryClient();
@@ -29,11 +24,16 @@ function RunForm({ running }: { running: readonly BenchmarkOperation[] }) {
   const start = useMutation({
     mutationFn: () =>
       client.invoke(startBenchmark, { agentId, options: { rounds, analyses: chosen.size ? [...chosen] : undefined } }),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['bench-operations'] }),
+    // The last run's outcome goes as soon as a new one is asked for: a new run never shows under "Finished in 15 s".
+    onMutate: () => onStarted(null),
+    onSuccess: ({ operationId }) => {
+      onStarted(operationId);
+      void queryClient.invalidateQueries({ queryKey: ['operations-running'] });
+    },
   });
   const list = agents.data ?? [];
   const selected = list.some((a) => a.id === agentId) ? agentId : (list[0]?.id ?? '');
-  const busy = running.some((op) => op.agentId === selected);
+  const busy = running.some((op) => op.targetId === selected);
   return (
     <form
       className="card bench-form"
@@ -71,30 +71,6 @@ function RunForm({ running }: { running: readonly BenchmarkOperation[] }) {
       {agents.error && <ErrorNotice error={asErrorInfo(agents.error)} onRetry={() => void agents.refetch()} />}
       {start.error && <ErrorNotice error={asErrorInfo(start.error)} />}
     </form>
-  );
-}
-
-function OperationRow({ op }: { op: BenchmarkOperation }) {
-  const client = useConsole();
-  const readOnly = useReadOnly();
-  const queryClient = useQueryClient();
-  const cancel = useMutation({
-    mutationFn: () => client.invoke(cancelBenchmark, { operationId: op.operationId }),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['bench-operations'] }),
-  });
-  return (
-    <li className="bench-op" data-state={op.state} aria-label={`benchmark on ${op.agentName}`}>
-      <span>{operationText(op)}</span>
-      {op.state === 'running' && (
-        <>
-          <ProgressBar value={op.progress} label={`benchmark on ${op.agentName}`} />
-          <button type="button" className="ghost small" onClick={() => cancel.mutate()} disabled={readOnly || cancel.isPending}>
-            Cancel
-          </button>
-        </>
-      )}
-      {op.error && <ErrorNotice error={op.error} />}
-    </li>
   );
 }
 
@@ -165,35 +141,29 @@ function HistoryTable({ runs }: { runs: readonly BenchmarkRun[] }) {
 export function BenchmarksView() {
   const client = useConsole();
   const queryClient = useQueryClient();
-  const operations = useQuery({
-    queryKey: ['bench-operations'],
-    queryFn: () => client.invoke(listBenchmarkOperations, {}),
-    refetchInterval: (q) => (q.state.data?.some((op) => op.state === 'running') ? 1000 : false),
-  });
   const history = useQuery({ queryKey: ['bench-history'], queryFn: () => client.invoke(benchmarkHistory, { limit: 200 }) });
-  const ops = operations.data ?? [];
-  const running = ops.filter((op) => op.state === 'running');
-  // A run that just finished changes the history: fetch it once the running count drops.
-  const runningCount = useRef(running.length);
-  useEffect(() => {
-    if (running.length < runningCount.current) void queryClient.invalidateQueries({ queryKey: ['bench-history'] });
-    runningCount.current = running.length;
-  }, [running.length, queryClient]);
-  // Running ones, and the latest finished one so its outcome (or error) stays visible.
-  const shown = [...running, ...ops.filter((op) => op.state !== 'running').slice(0, 1)];
+  const running = useRunningOperations(['benchmark']);
+  // The run this view started stays on screen with its outcome (or its error) until the next one starts.
+  const [startedHere, setStartedHere] = useState<string | null>(null);
+  const shown = [...new Set([...(startedHere ? [startedHere] : []), ...running.map((op) => op.operationId)])];
   const runs = history.data ?? [];
   const latest = latestRunPerAgent(runs);
 
   return (
     <div className="view benchmarks-view">
       <ViewHeader title="Benchmarks" subtitle="How fast each agent analyses images, measured on the agent itself, to compare server sizes." />
-      <RunForm running={running} />
+      <RunForm running={running} onStarted={setStartedHere} />
       {shown.length > 0 && (
-        <ul className="bench-ops" aria-label="benchmark operations">
-          {shown.map((op) => (
-            <OperationRow key={op.operationId} op={op} />
+        <div className="bench-ops" aria-label="benchmark operations">
+          {shown.map((id) => (
+            <OperationProgress
+              key={id}
+              operationId={id}
+              showSteps={false}
+              onStateChange={(state) => state !== 'running' && void queryClient.invalidateQueries({ queryKey: ['bench-history'] })}
+            />
           ))}
-        </ul>
+        </div>
       )}
       {history.error && <ErrorNotice error={asErrorInfo(history.error)} onRetry={() => void history.refetch()} />}
       {history.isSuccess && runs.length === 0 ? (

@@ -1,6 +1,6 @@
 // What the Benchmarks charts show, computed from the stored runs: the latest run of each agent, the analyses
 // they measured, and the scales of the bars. Plain functions, so the view's logic is testable without a DOM.
-import type { BenchmarkOperation, BenchmarkRun } from '../../../../electron/core/contracts/benchmarks.js';
+import type { BenchmarkRun } from '../../../../electron/core/contracts/benchmarks.js';
 
 /** The newest run of each agent (runs arrive newest first), in the order agents first appear. */
 export function latestRunPerAgent(runs: readonly BenchmarkRun[]): BenchmarkRun[] {
@@ -37,26 +37,6 @@ export function formatDuration(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-/** What the progress line says: the agent's count when it gives one, an estimate called an estimate, else elapsed time. */
-export function operationText(op: BenchmarkOperation): string {
-  const elapsed = formatDuration(op.elapsedMs);
-  switch (op.state) {
-    case 'running':
-      if (op.imagesTotal !== null && op.imagesDone !== null) return `Running on ${op.agentName} for ${elapsed}: ${op.imagesDone} of ${op.imagesTotal} images analysed.`;
-      return op.progress === null
-        ? `Running on ${op.agentName} for ${elapsed}. First run on this agent: the agent answers when it is done.`
-        : `Running on ${op.agentName} for ${elapsed}, about ${Math.round(op.progress * 100)}% (estimated from the last run of ${formatDuration(op.expectedMs ?? 0)}).`;
-    case 'succeeded':
-      return `Finished on ${op.agentName} in ${elapsed}.`;
-    case 'canceled':
-      // An agent that streams its progress also cancels the run's jobs when the console hangs up; an older one does not.
-      return op.imagesTotal !== null
-        ? `Canceled on ${op.agentName} after ${elapsed}; the agent stopped the rest of the run.`
-        : `Canceled on ${op.agentName} after ${elapsed}. The agent still finishes the images it had queued.`;
-    default:
-      return `Failed on ${op.agentName} after ${elapsed}.`;
-  }
-}
 
 export function optionsText(run: BenchmarkRun): string {
   const rounds = `${run.options.rounds} round${run.options.rounds === 1 ? '' : 's'}`;

@@ -1,85 +1,41 @@
-// Fleet: every server and agent with its health, refreshed every 5 s, plus open alerts and adding a server.
+// Fleet: every server (from the moment it is added, with what it is doing) and agent with its health, refreshed
+// every 5 s; agent cards add busy workers and their throughput over the last hour; above them the whole fleet's
+// last hour in charts. Rented GPUs (GpusSection) and their automatic scaling (AutoscalePanel). Open alerts; adding a server.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState, type FormEvent } from 'react';
-import { localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
-import { acknowledgeAlert, healthSnapshot, listAlerts } from '../../../../electron/core/contracts/health.js';
-import { addServer, listServers } from '../../../../electron/core/contracts/servers.js';
+import { useMemo, useState } from 'react';
+import { dispatchState, localAgentStatus } from '../../../../electron/core/contracts/agents.js';
+import { acknowledgeAlert, healthHistory, healthSnapshot, listAlerts } from '../../../../electron/core/contracts/health.js';
+import { listOperations } from '../../../../electron/core/contracts/operations.js';
+import { listServers } from '../../../../electron/core/contracts/servers.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { useAgentList } from '../../components/pickers.js';
+import { Sparkline } from '../../components/Sparkline.js';
 import { useUiStore } from '../../state/ui-store.js';
-import { FleetGrid } from './FleetGrid.js';
+import { AddServerForm } from './AddServerForm.js';
+import { AgentsSection } from './AgentsSection.js';
+import { AutoscalePanel } from './AutoscalePanel.js';
+import { FleetDashboard } from './FleetDashboard.js';
+import { FleetGrid, type FleetServer } from './FleetGrid.js';
+import { GpusSection } from './GpusSection.js';
+import { busyText, serverStateOf } from './fleet-states.js';
 
-function AddServerForm({ onDone }: { onDone: () => void }) {
+/** An agent's jobs per minute over the last hour, in one-minute buckets from the console's health history. */
+function ThroughputChart({ targetId, name }: { targetId: string; name: string }) {
   const client = useConsole();
-  const queryClient = useQueryClient();
-  const [form, setForm] = useState({ name: '', host: '', port: '22', user: 'root', privateKey: '', password: '' });
-  const [authKind, setAuthKind] = useState<'key' | 'generate'>('generate');
-  const add = useMutation({
-    mutationFn: () =>
-      client.invoke(addServer, {
-        name: form.name,
-        host: form.host,
-        port: Number(form.port),
-        user: form.user,
-        auth: authKind === 'key' ? { kind: 'key', privateKey: form.privateKey } : { kind: 'generate', password: form.password, disablePasswordLogin: true },
-      }),
-    onSuccess: (server) => {
-      void queryClient.invalidateQueries({ queryKey: ['servers'] });
-      onDone();
-      useUiStore.getState().openServer(server.id);
-    },
+  const history = useQuery({
+    queryKey: ['health-history', 'agent', targetId, 60],
+    queryFn: () => client.invoke(healthHistory, { kind: 'agent', targetId, sinceMinutes: 60 }),
+    refetchInterval: 60_000,
+    retry: false,
   });
-  const submit = (e: FormEvent): void => {
-    e.preventDefault();
-    add.mutate();
-  };
-  const field = (key: keyof typeof form, label: string, props: Record<string, unknown> = {}) => (
-    <label className="field">
-      <span>{label}</span>
-      <input value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} required {...props} />
-    </label>
-  );
+  const values = useMemo(() => (history.data ?? []).map((p) => p.jobsPerMinuteAvg ?? 0), [history.data]);
+  const last = history.data?.at(-1)?.jobsPerMinuteAvg;
   return (
-    <form className="card form" onSubmit={submit} aria-label="add a server">
-      <h3>Add a server</h3>
-      <div className="form-grid">
-        {field('name', 'Name', { placeholder: 'vps-paris-1' })}
-        {field('host', 'Host', { placeholder: '203.0.113.10' })}
-        {field('port', 'SSH port', { inputMode: 'numeric', pattern: '[0-9]+' })}
-        {field('user', 'User')}
-      </div>
-      <fieldset className="auth-choice">
-        <legend className="muted">How the console logs in</legend>
-        <label className="toggle">
-          <input type="radio" name="auth" checked={authKind === 'generate'} onChange={() => setAuthKind('generate')} />
-          Password once: the console installs its own key, then turns password login off
-        </label>
-        <label className="toggle">
-          <input type="radio" name="auth" checked={authKind === 'key'} onChange={() => setAuthKind('key')} />
-          An existing private key
-        </label>
-      </fieldset>
-      {authKind === 'generate' ? (
-        <label className="field">
-          <span>Password (used once, never stored)</span>
-          <input type="password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required autoComplete="off" />
-        </label>
-      ) : (
-        <label className="field">
-          <span>Private key (stored in the vault, never in the database)</span>
-          <textarea value={form.privateKey} onChange={(e) => setForm({ ...form, privateKey: e.target.value })} rows={4} required placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" />
-        </label>
-      )}
-      {add.error && <ErrorNotice error={asErrorInfo(add.error)} />}
-      <div className="row">
-        <button type="submit" disabled={add.isPending}>
-          {add.isPending ? 'Adding…' : 'Add server'}
-        </button>
-        <button type="button" className="ghost" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    <div className="throughput" data-testid="throughput">
+      <span className="muted">Throughput, last hour{last !== undefined && last !== null ? `: ${last.toFixed(1)} jobs/min` : ''}</span>
+      <Sparkline values={values} label={`${name} throughput, last hour`} />
+    </div>
   );
 }
 
@@ -97,7 +53,33 @@ export function FleetView() {
     mutationFn: (alertId: number) => client.invoke(acknowledgeAlert, { alertId }),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['alerts'] }),
   });
-  const names = useMemo(() => new Map((servers.data ?? []).map((s) => [s.id, s.name])), [servers.data]);
+  const agents = useAgentList();
+  const running = useQuery({
+    queryKey: ['operations', 'running'],
+    queryFn: () => client.invoke(listOperations, { status: 'running', limit: 100 }),
+    refetchInterval: 5000,
+    retry: false,
+  });
+  const dispatch = useQuery({ queryKey: ['dispatch-state'], queryFn: () => client.invoke(dispatchState, {}), refetchInterval: 5000, retry: false });
+  const names = useMemo(() => {
+    const map = new Map((servers.data ?? []).map((s) => [s.id, s.name]));
+    for (const a of agents.data ?? []) map.set(a.id, a.name);
+    return map;
+  }, [servers.data, agents.data]);
+  const fleetServers = useMemo<FleetServer[]>(() => {
+    const byTarget = new Map((health.data ?? []).map((h) => [`${h.kind}:${h.targetId}`, h]));
+    return (servers.data ?? []).map((server) => {
+      const agent = (agents.data ?? []).find((a) => a.serverId === server.id);
+      const op = (running.data ?? []).find((o) => o.targetId === server.id);
+      return {
+        id: server.id,
+        name: server.name,
+        host: server.host,
+        state: serverStateOf({ serverHealth: byTarget.get(`server:${server.id}`), agentHealth: agent ? byTarget.get(`agent:${agent.id}`) : undefined, runningKind: op?.kind ?? null }),
+      };
+    });
+  }, [servers.data, agents.data, running.data, health.data]);
+  const busy = useMemo(() => new Map((dispatch.data ?? []).map((d) => [d.agentId, busyText(d.inFlight, d.workers)])), [dispatch.data]);
 
   return (
     <div className="view">
@@ -111,11 +93,15 @@ export function FleetView() {
         }
       />
       {adding && <AddServerForm onDone={() => setAdding(false)} />}
+      <FleetDashboard />
       <section className="card local-agent" aria-label="This computer">
         <h3>This computer</h3>
         <Badge tone={local.data?.state === 'running' ? 'ok' : local.data?.state === 'starting' ? 'info' : 'bad'}>{local.data?.state ?? '…'}</Badge>
         <span className="muted">{local.data?.url ?? local.data?.message ?? 'The built-in agent analyses files on this machine at no cost.'}</span>
       </section>
+      <AgentsSection />
+      <GpusSection />
+      <AutoscalePanel />
       {(alerts.data ?? []).length > 0 && (
         <section className="alerts" aria-label="open alerts">
           {(alerts.data ?? []).map((a) => (
@@ -134,12 +120,12 @@ export function FleetView() {
       )}
       {health.error ? (
         <ErrorNotice error={asErrorInfo(health.error)} onRetry={() => void health.refetch()} />
-      ) : health.data && health.data.length === 0 ? (
+      ) : health.data && health.data.length === 0 && servers.data?.length === 0 ? (
         <EmptyState title="No servers yet">
           Add a VPS you reach over SSH: the console checks it, installs Docker and deploys the agent. Until then, files are analysed on This computer.
         </EmptyState>
       ) : (
-        <FleetGrid snapshot={health.data ?? []} names={names} alerts={alerts.data ?? []} onOpen={openServer} />
+        <FleetGrid snapshot={health.data ?? []} names={names} alerts={alerts.data ?? []} onOpen={openServer} servers={fleetServers} busy={busy} Chart={ThroughputChart} />
       )}
     </div>
   );

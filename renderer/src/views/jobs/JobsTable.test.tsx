@@ -1,25 +1,11 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AnalysisSubmission } from '../../../../electron/core/contracts/analyze.js';
-import { applySubmissionUpdate, filterJobs } from './jobs-filter.js';
+import { sampleRequest } from '../../../../test-harness/renderer/sample-requests.js';
+import { applyRequestUpdate, durationText, filterJobs, progressText } from './jobs-filter.js';
 import { JobsTable } from './JobsTable.js';
 
-const job = (i: number, stage: AnalysisSubmission['stage'], extra: Partial<AnalysisSubmission> = {}): AnalysisSubmission => ({
-  submissionId: `s${i}`,
-  fileName: `file-${i}.jpg`,
-  bytes: 100,
-  analyses: null,
-  agentId: 'local',
-  stage,
-  progress: 0.5,
-  agentStage: null,
-  jobId: `job-${i}`,
-  submittedAt: new Date(2026, 0, 1, 12, 0, i % 60).toISOString(),
-  finishedAt: null,
-  error: stage === 'failed' ? { code: 'CORRUPT_MEDIA', message: 'cannot decode the image' } : null,
-  ...extra,
-});
+const job = sampleRequest;
 
 afterEach(cleanup);
 // jsdom has no layout: give elements the size of a 600 px tall list so the virtualizer has a window to fill.
@@ -31,28 +17,38 @@ beforeAll(() => {
 describe('jobs filter', () => {
   const jobs = [job(1, 'done'), job(2, 'failed'), job(3, 'running'), job(4, 'queued', { fileName: 'holiday.png' })];
   it('filters by stage, by "in progress", and by text in name, job id or error', () => {
-    expect(filterJobs(jobs, { text: '', stage: 'failed' }).map((j) => j.submissionId)).toEqual(['s2']);
-    expect(filterJobs(jobs, { text: '', stage: 'active' }).map((j) => j.submissionId)).toEqual(['s3', 's4']);
-    expect(filterJobs(jobs, { text: 'HOLIDAY', stage: 'all' }).map((j) => j.submissionId)).toEqual(['s4']);
-    expect(filterJobs(jobs, { text: 'decode', stage: 'all' }).map((j) => j.submissionId)).toEqual(['s2']);
-    expect(filterJobs(jobs, { text: 'job-3', stage: 'all' }).map((j) => j.submissionId)).toEqual(['s3']);
+    expect(filterJobs(jobs, { text: '', state: 'failed' }).map((j) => j.requestId)).toEqual(['r2']);
+    expect(filterJobs(jobs, { text: '', state: 'active' }).map((j) => j.requestId)).toEqual(['r3', 'r4']);
+    expect(filterJobs(jobs, { text: 'HOLIDAY', state: 'all' }).map((j) => j.requestId)).toEqual(['r4']);
+    expect(filterJobs(jobs, { text: 'decode', state: 'all' }).map((j) => j.requestId)).toEqual(['r2']);
+    expect(filterJobs(jobs, { text: 'job-3', state: 'all' }).map((j) => j.requestId)).toEqual(['r3']);
   });
 });
 
 describe('live updates', () => {
-  it('patch one submission into the cached list: others stay the same objects; new ones go on top', () => {
+  it('patch one request into the cached list: others stay the same objects; new ones go on top', () => {
     const list = [job(3, 'running'), job(2, 'done'), job(1, 'failed')];
-    const moved = applySubmissionUpdate(list, { ...list[0], progress: 0.9 })!;
+    const moved = applyRequestUpdate(list, { ...list[0], progress: 0.9 })!;
     expect(moved[0].progress).toBe(0.9);
     expect(moved[1]).toBe(list[1]);
     expect(list[0].progress).toBe(0.5); // the cached array is not mutated
-    expect(applySubmissionUpdate(list, job(4, 'queued'))!.map((j) => j.submissionId)).toEqual(['s4', 's3', 's2', 's1']);
-    expect(applySubmissionUpdate(undefined, job(4, 'queued'))).toBeUndefined();
+    expect(applyRequestUpdate(list, job(4, 'queued'))!.map((j) => j.requestId)).toEqual(['r4', 'r3', 'r2', 'r1']);
+    expect(applyRequestUpdate(undefined, job(4, 'queued'))).toBeUndefined();
+  });
+
+  it('says progress with its stage, so sending 100% then running 10% does not read as going back; durations in words', () => {
+    expect(progressText(job(1, 'uploading', { progress: 1 }))).toBe('sending 100%');
+    expect(progressText(job(1, 'running', { progress: 0.1 }))).toBe('10%');
+    expect(progressText(job(1, 'queued'))).toBe('');
+    expect(durationText(job(1, 'done'))).toBe('2 s');
+    expect(durationText({ startedAt: '2026-01-01T12:00:00.000Z', finishedAt: '2026-01-01T12:03:05.000Z' })).toBe('3 min 5 s');
+    expect(durationText({ startedAt: '2026-01-01T12:00:00.000Z', finishedAt: '2026-01-01T12:00:00.250Z' })).toBe('250 ms');
+    expect(durationText(job(1, 'pending'))).toBe('');
   });
 
   it('no filter gives the same array back, so the table does not re-render for nothing', () => {
     const list = [job(1, 'done')];
-    expect(filterJobs(list, { text: '  ', stage: 'all' })).toBe(list);
+    expect(filterJobs(list, { text: '  ', state: 'all' })).toBe(list);
   });
 });
 
@@ -80,24 +76,34 @@ describe('JobsTable', () => {
     expect(Math.min(...indexes)).toBeGreaterThan(4900);
   });
 
-  it('offers retry for failed jobs and cancel for running ones, and calls back with the id', () => {
+  it('offers retry for failures that may pass and canceled jobs, never for a permanent failure; cancel for running ones', () => {
     const onRetry = vi.fn();
     const onCancel = vi.fn();
-    render(<JobsTable jobs={[job(1, 'failed'), job(2, 'running'), job(3, 'done')]} readOnly={false} onRetry={onRetry} onCancel={onCancel} />);
-    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
-    expect(onRetry).toHaveBeenCalledWith('s1');
-    expect(onCancel).toHaveBeenCalledWith('s2');
-    expect(screen.getAllByRole('button')).toHaveLength(2); // nothing to do for the finished job
+    const transient = job(4, 'failed', { error: { code: 'AGENT_UNREACHABLE', message: 'the agent at http://x did not answer' } });
+    render(<JobsTable jobs={[job(1, 'failed'), job(2, 'running'), job(3, 'done'), transient, job(5, 'canceled')]} readOnly={false} onRetry={onRetry} onCancel={onCancel} />);
+    const row = (file: string) => screen.getByText(file).closest('[role=row]') as HTMLElement;
+    // CORRUPT_MEDIA: the same file fails the same way; the row says so in words, not in the agent's message.
+    expect(within(row('file-1.jpg')).queryByRole('button')).toBeNull();
+    expect(row('file-1.jpg').querySelector('.job-error')!.textContent).toBe('permanentThe file is damaged or cut short, so it cannot be decoded');
+    expect(row('file-1.jpg').querySelector('.job-error')!.getAttribute('title')).toMatch(/^Cannot decode the image\nNext: Get a complete copy/);
+    fireEvent.click(within(row('file-4.jpg')).getByRole('button', { name: 'Retry' }));
+    fireEvent.click(within(row('file-5.jpg')).getByRole('button', { name: 'Retry' }));
+    fireEvent.click(within(row('file-2.jpg')).getByRole('button', { name: 'Cancel' }));
+    expect(onRetry.mock.calls).toEqual([['r4'], ['r5']]);
+    expect(onCancel).toHaveBeenCalledWith('r2');
+    // A job links to its result, and says where it ran and how often it was sent.
+    expect(within(row('file-3.jpg')).getByRole('link', { name: 'file-3.jpg' }).getAttribute('href')).toBe('#/analyze/r3');
+    expect(row('file-3.jpg').querySelector('.job-agent')!.textContent).toBe('This computer');
+    expect(row('file-3.jpg').querySelector('.job-agent')!.getAttribute('title')).toBe('earliest finish: This computer, about 2 s');
+    expect(row('file-3.jpg').querySelector('.job-attempts')!.textContent).toBe('1');
   });
 
-  it('disables retry and cancel in a read-only console', () => {
-    const onRetry = vi.fn();
-    render(<JobsTable jobs={[job(1, 'failed'), job(2, 'running')]} readOnly onRetry={onRetry} onCancel={() => undefined} />);
-    const retry = screen.getByRole('button', { name: 'Retry' }) as HTMLButtonElement;
-    expect(retry.disabled).toBe(true);
-    expect((screen.getByRole('button', { name: 'Cancel' }) as HTMLButtonElement).disabled).toBe(true);
-    fireEvent.click(retry);
-    expect(onRetry).not.toHaveBeenCalled();
+  it('read-only: the jobs are listed with their stage and reason, without actions or links to the files', () => {
+    render(<JobsTable jobs={[job(1, 'failed'), job(2, 'running'), job(3, 'done'), job(5, 'canceled')]} readOnly onRetry={() => undefined} onCancel={() => undefined} />);
+    expect(screen.queryAllByRole('button')).toEqual([]);
+    expect(screen.queryAllByRole('link')).toEqual([]);
+    expect(screen.getByText('The file is damaged or cut short, so it cannot be decoded')).toBeTruthy();
+    expect(screen.getAllByRole('row')).toHaveLength(5);
   });
 });
+

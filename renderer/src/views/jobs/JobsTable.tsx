@@ -1,8 +1,10 @@
 // The jobs list, virtualized so thousands of rows scroll smoothly: only the visible rows are in the DOM.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useRef, type CSSProperties } from 'react';
-import type { AnalysisSubmission } from '../../../../electron/core/contracts/analyze.js';
-import { canCancel, canRetry } from './jobs-filter.js';
+import type { AnalysisRequest } from '../../../../electron/core/contracts/requests.js';
+import { describeError } from '../../errors/error-texts.js';
+import { resultHref } from '../../state/route.js';
+import { canCancel, canRetry, durationText, progressText } from './jobs-filter.js';
 
 const ROW_HEIGHT = 44;
 // One formatter for all rows: toLocaleTimeString builds a new one per call, which dominates a fast scroll.
@@ -14,30 +16,47 @@ const JobRow = memo(function JobRow({
   onRetry,
   onCancel,
 }: {
-  job: AnalysisSubmission;
+  job: AnalysisRequest;
   readOnly: boolean;
   onRetry: (id: string) => void;
   onCancel: (id: string) => void;
 }) {
+  const error = job.error ? describeError(job.error) : null;
   return (
     <>
-      <span className="job-file" title={job.fileName}>
-        {job.fileName}
+      <span className="job-file" title={job.clientLabel ? `${job.fileName} (for ${job.clientLabel})` : job.fileName}>
+        {/* A read-only console lists jobs without opening their files or results. */}
+        {readOnly ? job.fileName : <a href={resultHref(job.requestId)}>{job.fileName}</a>}
       </span>
-      <span className={`job-stage stage-${job.stage}`}>{job.stage}</span>
-      <span className="job-progress">{job.stage === 'running' ? `${Math.round(job.progress * 100)}%` : ''}</span>
+      <span className={`job-stage stage-${job.state}`}>{job.state}</span>
+      <span className="job-agent" title={job.decision ?? undefined}>
+        {job.agentName ?? ''}
+      </span>
+      <span className="job-analyses" title={job.analyses?.join(', ') ?? 'all that fit the media'}>
+        {job.analyses?.join(', ') ?? 'all'}
+      </span>
+      <span className="job-progress">{progressText(job)}</span>
+      <span className="job-duration">{durationText(job)}</span>
+      <span className="job-attempts" title={job.attempts > 1 ? `sent to ${job.attempts} agents in turn` : undefined}>
+        {job.attempts || ''}
+      </span>
       <span className="job-time">{timeFormat.format(new Date(job.submittedAt))}</span>
-      <span className="job-error" title={job.error?.message}>
-        {job.error?.message ?? ''}
+      <span className="job-error" title={error ? [error.detail, `Next: ${error.next}`].filter(Boolean).join('\n') : undefined} data-kind={error?.kind}>
+        {error && (
+          <>
+            {error.kind === 'permanent' && <span className="job-permanent">permanent</span>}
+            {error.title}
+          </>
+        )}
       </span>
       <span className="job-actions">
-        {canRetry(job) && (
-          <button type="button" className="small" disabled={readOnly} title={readOnly ? 'read-only console' : undefined} onClick={() => onRetry(job.submissionId)}>
+        {!readOnly && canRetry(job) && (
+          <button type="button" className="small" onClick={() => onRetry(job.requestId)}>
             Retry
           </button>
         )}
-        {canCancel(job) && (
-          <button type="button" className="small ghost" disabled={readOnly} title={readOnly ? 'read-only console' : undefined} onClick={() => onCancel(job.submissionId)}>
+        {!readOnly && canCancel(job) && (
+          <button type="button" className="small ghost" onClick={() => onCancel(job.requestId)}>
             Cancel
           </button>
         )}
@@ -54,7 +73,7 @@ export function JobsTable({
   onRetry,
   onCancel,
 }: {
-  jobs: readonly AnalysisSubmission[];
+  jobs: readonly AnalysisRequest[];
   readOnly: boolean;
   onRetry: (id: string) => void;
   onCancel: (id: string) => void;
@@ -80,8 +99,12 @@ export function JobsTable({
     <div className="jobs-table" role="table" aria-label="jobs" aria-rowcount={jobs.length}>
       <div className="jobs-head" role="row">
         <span>File</span>
-        <span>Stage</span>
+        <span>State</span>
+        <span>Agent</span>
+        <span>Analyses</span>
         <span>Progress</span>
+        <span>Duration</span>
+        <span>Attempts</span>
         <span>Submitted</span>
         <span>Error</span>
         <span />

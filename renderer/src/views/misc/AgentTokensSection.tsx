@@ -3,7 +3,7 @@
 // after asking. A read-only console lists them only.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
+import { localAgentStatus } from '../../../../electron/core/contracts/agents.js';
 import {
   TokenLabel,
   TokenScope,
@@ -181,7 +181,7 @@ function TokensTable({ tokens, readOnly, revoking, onRevoke }: { tokens: AgentTo
         {tokens.map((t) => (
           <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined} data-testid={`token-${t.id}`}>
             <td>
-              <Badge tone={t.scope === 'admin' ? 'warn' : 'info'}>{t.scope}</Badge>
+              <Badge tone={t.scope === 'admin' || t.scope === 'all-tenants' ? 'warn' : 'info'}>{t.scope}</Badge>
             </td>
             <td className="mono">{t.tenant}</td>
             <td>

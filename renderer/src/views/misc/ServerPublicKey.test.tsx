@@ -4,9 +4,9 @@
 // ssh-agent login says whose key it is, and a missing key shows the console's error with its code.
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { contractFakeTransport, FakeConsoleError } from '../server/contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError } from '../../../../test-harness/renderer/contract-fake-transport.js';
 import { ServerPublicKey } from './ServerPublicKey.js';
-import { renderWithConsole } from '../server/render-with-console.js';
+import { renderWithConsole } from '../../../../test-harness/renderer/render-with-console.js';
 
 const serverId = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0aGVzZWFyZW5vdHJlYWxrZXlieXRlc2F0YWxsMDA mediafleet-web-1';

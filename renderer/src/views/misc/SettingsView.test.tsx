@@ -6,9 +6,9 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentTokenRecord } from '../../../../electron/core/contracts/tokens.js';
-import { contractFakeTransport, FakeConsoleError } from '../server/contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError } from '../../../../test-harness/renderer/contract-fake-transport.js';
 import { SettingsView } from './SettingsView.js';
-import { renderWithConsole } from '../server/render-with-console.js';
+import { renderWithConsole } from '../../../../test-harness/renderer/render-with-console.js';
 
 const secret = `mf_newtoken0001_${'S'.repeat(43)}`;
 const agents = () => [
@@ -32,7 +32,7 @@ const consoleToken = record({ id: 'console00001', scope: 'admin', tenant: 'local
 function tokenAnswers(initial: AgentTokenRecord[]) {
   let tokens = [...initial];
   return {
-    'benchmarks:agents': agents,
+    'agents:list': agents,
     'servers:list': () => [],
     'agents:local-status': () => ({ state: 'running', url: 'http://127.0.0.1:1', message: null }),
     'tokens:list': () => tokens,

@@ -1,11 +1,13 @@
-// Settings: how this console is connected, the built-in agent, the servers it knows, and agents' API tokens.
+// Settings: how this console is connected, the built-in agent, the servers it knows, agents' API tokens, and
+// renting GPUs on Vast.ai (the key, the GPU image and its registry login).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { localAgentStatus } from '../../../../electron/core/contracts/analyze.js';
+import { localAgentStatus } from '../../../../electron/core/contracts/agents.js';
 import { listServers, removeServer } from '../../../../electron/core/contracts/servers.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, ViewHeader, asErrorInfo } from '../../components/common.js';
 import { AgentTokensSection } from './AgentTokensSection.js';
 import { ServerPublicKey } from './ServerPublicKey.js';
+import { VastSettingsSection } from './VastSettingsSection.js';
 
 export function SettingsView() {
   const client = useConsole();
@@ -56,6 +58,7 @@ export function SettingsView() {
         {remove.error && <ErrorNotice error={asErrorInfo(remove.error)} />}
       </section>
       <AgentTokensSection />
+      <VastSettingsSection />
     </div>
   );
 }

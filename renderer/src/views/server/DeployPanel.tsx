@@ -7,7 +7,7 @@ import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { ErrorNotice, asErrorInfo } from '../../components/common.js';
 import { DeploySettingsForm } from './DeploySettingsForm.js';
 import { FormField } from './FormField.js';
-import { OperationProgress, useLatestOperation } from './OperationProgress.js';
+import { OperationProgress, useLatestOperation } from '../../components/OperationProgress.js';
 import { fieldErrors } from './server-format.js';
 
 type ActionKind = 'deploy' | 'rollback' | 'restart';

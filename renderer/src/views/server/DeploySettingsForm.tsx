@@ -6,6 +6,7 @@ import { setDeploySettingsMethod, type DeploySettings } from '../../../../electr
 import { useConsole } from '../../api/console-context.js';
 import { ErrorNotice, asErrorInfo } from '../../components/common.js';
 import { FormField } from './FormField.js';
+import { hostProblem } from '../fleet/server-form.js';
 import { fieldErrors } from './server-format.js';
 
 export function DeploySettingsForm({ serverId, current, onSaved }: { serverId: string; current: DeploySettings | null; onSaved: () => void }) {
@@ -17,6 +18,7 @@ export function DeploySettingsForm({ serverId, current, onSaved }: { serverId: s
     agentVersion: current?.agentVersion ?? '',
     agentPort: current?.agentPort ? String(current.agentPort) : '',
   });
+  // Messages show once the form was sent; from then on they follow the fields, so a fixed field's goes away.
   const [touched, setTouched] = useState(false);
   // Fields this form does not show (nginx paths, ports...) keep their saved values.
   const settings = {
@@ -26,7 +28,10 @@ export function DeploySettingsForm({ serverId, current, onSaved }: { serverId: s
     agentVersion: form.agentVersion.trim(),
     agentPort: form.agentPort.trim() ? Number(form.agentPort) : undefined,
   };
-  const errors = fieldErrors(setDeploySettingsMethod.input.shape.settings, settings);
+  const errors: Record<string, string> = fieldErrors(setDeploySettingsMethod.input.shape.settings, settings);
+  // The schema bounds its length; the form also says when it is not a name nginx and a CA can use.
+  const domainProblem = settings.domain ? hostProblem(settings.domain, 'Leave out the port: the agent port has its own field.') : null;
+  if (domainProblem) errors.domain ??= domainProblem;
   const save = useMutation({
     mutationFn: () => client.invoke(setDeploySettingsMethod, { serverId, settings }),
     onSuccess: () => {

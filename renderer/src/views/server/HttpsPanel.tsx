@@ -6,7 +6,7 @@ import { certificateStatusMethod, enableHttpsMethod } from '../../../../electron
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, asErrorInfo } from '../../components/common.js';
 import { FormField } from './FormField.js';
-import { OperationProgress, useLatestOperation } from './OperationProgress.js';
+import { OperationProgress, useLatestOperation } from '../../components/OperationProgress.js';
 import { describeCertificate, fieldErrors, formatWhen } from './server-format.js';
 
 const sslKinds = ['ssl'] as const;

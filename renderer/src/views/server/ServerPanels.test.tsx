@@ -4,10 +4,10 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContainersPanel } from './ContainersPanel.js';
-import { contractFakeTransport, FakeConsoleError, type FakeAnswer } from './contract-fake-transport.js';
+import { contractFakeTransport, FakeConsoleError, type FakeAnswer } from '../../../../test-harness/renderer/contract-fake-transport.js';
 import { DeployPanel } from './DeployPanel.js';
 import { HttpsPanel } from './HttpsPanel.js';
-import { renderWithConsole } from './render-with-console.js';
+import { renderWithConsole } from '../../../../test-harness/renderer/render-with-console.js';
 
 const serverId = '6f1c2b1e-8a47-4c1e-9d0e-3b5f0f6a1c22';
 const now = new Date('2026-11-24T12:00:00Z');
@@ -20,13 +20,19 @@ const containers = {
   ],
 };
 
-/** A run record as provision:status returns it, for an operation of the given kind. */
-const run = (operationId: string, status: 'running' | 'succeeded' | 'failed' | 'canceled') => ({
+/** An operation record as operations:status returns it. */
+const run = (operationId: string, status: 'running' | 'succeeded' | 'failed' | 'canceled', kind: 'deploy' | 'provision' | 'ssl' = 'deploy') => ({
   operationId,
-  serverId,
+  kind,
+  targetId: serverId,
+  title: 'Deploy',
   status,
+  resumable: false,
   startedAt: at(0),
   finishedAt: status === 'running' ? null : at(0),
+  progress: null,
+  error: null,
+  detail: {},
   steps: [
     { stepId: 'transfer', title: 'Transfer the image', status: status === 'running' ? 'applying' : 'applied', alreadySatisfied: false, error: null, updatedAt: at(0) },
     { stepId: 'health', title: 'Wait for health', status: status === 'failed' ? 'failed' : status === 'running' ? 'pending' : 'applied', alreadySatisfied: false, error: status === 'failed' ? 'no answer on /v1/health' : null, updatedAt: at(0) },
@@ -78,9 +84,9 @@ describe('Deploy panel', () => {
       'deploy:agent': () => ({ operationId: 'op-deploy' }),
       'deploy:rollback': () => ({ operationId: 'op-rollback' }),
       'deploy:restart': () => ({ operationId: 'op-restart' }),
-      'provision:status': (i: { operationId: string }) => run(i.operationId, status),
-      'provision:events': () => [],
-      'provision:cancel': () => {
+      'operations:status': (i: { operationId: string }) => run(i.operationId, status),
+      'operations:events': () => [],
+      'operations:cancel': () => {
         status = 'canceled';
         return { canceled: true };
       },
@@ -94,7 +100,8 @@ describe('Deploy panel', () => {
     renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     fireEvent.change(await screen.findByLabelText('Version'), { target: { value: 'not a version!' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
-    expect(await screen.findByText(/Invalid string/i)).toBeTruthy();
+    // In plain words, never zod's ("Invalid string: must match pattern …").
+    expect(await screen.findByText('Letters, digits, dots, hyphens, underscores and plus signs, starting with a letter or digit.')).toBeTruthy();
     expect(transport.callsOf('deploy:agent')).toHaveLength(0);
   });
 
@@ -112,7 +119,7 @@ describe('Deploy panel', () => {
     expect((screen.getByRole('button', { name: 'Deploy' }) as HTMLButtonElement).disabled).toBe(true); // one operation at a time
 
     fireEvent.click(within(op).getByRole('button', { name: 'Cancel' }));
-    await waitFor(() => expect(transport.callsOf('provision:cancel')).toEqual([{ operationId: 'op-deploy' }]));
+    await waitFor(() => expect(transport.callsOf('operations:cancel')).toEqual([{ operationId: 'op-deploy' }]));
     act(() =>
       transport.emit('operation', { operationId: 'op-deploy', seq: 2, phase: 'canceled', progress: null, done: true, error: { code: 'CANCELED', message: 'Deploy canceled.' } }),
     );
@@ -172,7 +179,7 @@ describe('Deploy panel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Restart…' }));
     fireEvent.click(screen.getByRole('button', { name: 'Restart' }));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('another operation is running on this server');
+    expect(alert.textContent).toContain('Another operation is running on this server');
     expect(alert.textContent).toContain('SERVER_BUSY');
   });
 
@@ -197,11 +204,11 @@ describe('Deploy panel', () => {
   });
 
   it('after a reload, shows the deploy that is still running on the server', async () => {
-    const { transport } = deployFake({ 'provision:list': () => [{ ...run('op-earlier', 'running'), kind: 'deploy' }, { ...run('op-prov', 'succeeded'), kind: 'provision' }] });
+    const { transport } = deployFake({ 'operations:list': () => [run('op-earlier', 'running'), run('op-prov', 'succeeded', 'provision')] });
     renderWithConsole(<DeployPanel serverId={serverId} />, transport);
     const op = await screen.findByRole('group', { name: 'Deploy operation' });
     expect(op.getAttribute('data-state')).toBe('running');
-    expect(transport.callsOf('provision:status')).toContainEqual({ operationId: 'op-earlier' });
+    expect(transport.callsOf('operations:status')).toContainEqual({ operationId: 'op-earlier' });
     await waitFor(() => expect((screen.getByRole('button', { name: 'Deploy' }) as HTMLButtonElement).disabled).toBe(true));
   });
 
@@ -255,14 +262,14 @@ describe('HTTPS panel', () => {
     const transport = contractFakeTransport({
       'ssl:status': () => status({ notAfter: null, issuer: null, attempts: [] }),
       'ssl:enable': () => ({ operationId: 'op-ssl' }),
-      'provision:status': (i: { operationId: string }) => run(i.operationId, 'running'),
-      'provision:events': () => [{ operationId: 'op-ssl', seq: 0, phase: 'certbot', progress: 0.5, line: 'certbot: requesting a certificate' }],
+      'operations:status': (i: { operationId: string }) => run(i.operationId, 'running', 'ssl'),
+      'operations:events': () => [{ operationId: 'op-ssl', seq: 0, phase: 'certbot', progress: 0.5, line: 'certbot: requesting a certificate' }],
     });
     renderWithConsole(<HttpsPanel serverId={serverId} now={() => now} />, transport);
     await screen.findByText('No certificate yet');
     fireEvent.change(screen.getByLabelText('E-mail for expiry notices'), { target: { value: 'not-an-email' } });
     fireEvent.click(screen.getByRole('button', { name: 'Enable HTTPS' }));
-    expect(await screen.findByText(/Invalid email/i)).toBeTruthy();
+    expect(await screen.findByText('An e-mail address, like ops@example.com.')).toBeTruthy();
     expect(transport.callsOf('ssl:enable')).toHaveLength(0);
 
     fireEvent.change(screen.getByLabelText('E-mail for expiry notices'), { target: { value: 'ops@example.com' } });
@@ -299,6 +306,6 @@ describe('read-only console', () => {
     expect(screen.queryByRole('form', { name: 'enable https' })).toBeNull();
     expect((screen.getByRole('button', { name: 'Roll back…' }) as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByRole('button', { name: 'Restart…' }) as HTMLButtonElement).disabled).toBe(true);
-    expect(transport.calls.every((c) => ['deploy:containers', 'deploy:stats', 'ssl:status', 'deploy:get-settings', 'provision:list'].includes(c.method))).toBe(true);
+    expect(transport.calls.every((c) => ['deploy:containers', 'deploy:stats', 'ssl:status', 'deploy:get-settings', 'operations:list'].includes(c.method))).toBe(true);
   });
 });

@@ -1,46 +1,28 @@
 // Server: one server's preflight facts, its provisioning run (live step list and log, cancellable), its agent
 // containers, deploy/rollback/restart, HTTPS, and a terminal.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
-import type { OperationEvent } from '../../../../electron/core/contracts/define.js';
-import { cancelProvision, listProvisionRuns, provisionEvents, startProvision } from '../../../../electron/core/contracts/provision.js';
+import { useState } from 'react';
+import { startProvision } from '../../../../electron/core/contracts/provision.js';
 import { listServers, preflight, testConnection } from '../../../../electron/core/contracts/servers.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
-import { Badge, EmptyState, ErrorNotice, ProgressBar, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { Badge, EmptyState, ErrorNotice, ViewHeader, asErrorInfo } from '../../components/common.js';
+import { OperationProgress, useLatestOperation } from '../../components/OperationProgress.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { ContainersPanel } from './ContainersPanel.js';
 import { DeployPanel } from './DeployPanel.js';
 import { HttpsPanel } from './HttpsPanel.js';
 import { TerminalPanel } from './TerminalPanel.js';
 
-const stepTone = { satisfied: 'ok', applied: 'ok', failed: 'bad', canceled: 'warn' } as const;
-
 function ProvisionPanel({ serverId }: { serverId: string }) {
   const client = useConsole();
   const readOnly = useReadOnly();
   const queryClient = useQueryClient();
-  const runs = useQuery({ queryKey: ['provision-runs', serverId], queryFn: () => client.invoke(listProvisionRuns, { serverId }), refetchInterval: 2000, retry: false });
-  const latest = runs.data?.[0];
-  const [log, setLog] = useState<OperationEvent[]>([]);
-  useEffect(() => {
-    if (!latest) return;
-    let stopped = false;
-    void client.invoke(provisionEvents, { operationId: latest.operationId, afterSeq: -1 }).then((events) => !stopped && setLog(events)).catch(() => undefined);
-    const off = client.on<OperationEvent>('operation', (event) => {
-      if (event.operationId === latest.operationId) setLog((prev) => (prev.some((e) => e.seq === event.seq) ? prev : [...prev, event]));
-    });
-    return () => {
-      stopped = true;
-      off();
-    };
-  }, [client, latest?.operationId]);
+  const latest = useLatestOperation(serverId, ['provision']);
+  const [running, setRunning] = useState(false);
   const start = useMutation({
     mutationFn: () => client.invoke(startProvision, { serverId }),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['provision-runs', serverId] }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['operations', serverId] }),
   });
-  const cancel = useMutation({ mutationFn: (operationId: string) => client.invoke(cancelProvision, { operationId }) });
-  const running = latest?.status === 'running';
-  const doneSteps = latest?.steps.filter((s) => ['satisfied', 'applied'].includes(s.status)).length ?? 0;
   return (
     <section className="card" aria-label="provisioning">
       <header className="card-head">
@@ -49,36 +31,13 @@ function ProvisionPanel({ serverId }: { serverId: string }) {
           <button type="button" disabled={readOnly || running || start.isPending} onClick={() => start.mutate()}>
             {latest ? 'Provision again' : 'Provision'}
           </button>
-          {running && (
-            <button type="button" className="ghost" onClick={() => cancel.mutate(latest.operationId)}>
-              Cancel
-            </button>
-          )}
         </div>
       </header>
       {start.error && <ErrorNotice error={asErrorInfo(start.error)} />}
-      {runs.error ? (
-        <ErrorNotice error={asErrorInfo(runs.error)} />
-      ) : !latest ? (
+      {!latest ? (
         <p className="muted">Not provisioned yet. Provisioning creates a service user, hardens SSH, opens the firewall for 22/80/443 and installs Docker. Every step is checked first and skipped when already done.</p>
       ) : (
-        <>
-          <p>
-            <Badge tone={latest.status === 'succeeded' ? 'ok' : latest.status === 'running' ? 'info' : 'bad'}>{latest.status}</Badge>{' '}
-            <span className="muted">started {new Date(latest.startedAt).toLocaleString()}</span>
-          </p>
-          <ProgressBar value={latest.steps.length ? doneSteps / latest.steps.length : null} label="provisioning progress" />
-          <ol className="steps" data-testid="provision-steps">
-            {latest.steps.map((s) => (
-              <li key={s.stepId} data-status={s.status}>
-                <Badge tone={stepTone[s.status as keyof typeof stepTone] ?? 'info'}>{s.status}</Badge> {s.title}
-                {s.alreadySatisfied && <span className="muted"> (already done)</span>}
-                {s.error && <div className="step-error">{s.error}</div>}
-              </li>
-            ))}
-          </ol>
-          <pre className="log" aria-label="provisioning log">{log.map((e) => e.line ?? `${e.phase}`).join('\n')}</pre>
-        </>
+        <OperationProgress key={latest.id} operationId={latest.id} title="Provisioning" onStateChange={(state) => setRunning(state === 'running')} />
       )}
     </section>
   );

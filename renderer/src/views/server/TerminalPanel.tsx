@@ -3,7 +3,7 @@ import { CanvasAddon } from '@xterm/addon-canvas';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
-import { closeShell, openShell, resizeShell, writeShell } from '../../../../electron/core/contracts/shell.js';
+import { closeShell, openShell, resizeShell, shellDataEvent, shellExitEvent, writeShell } from '../../../../electron/core/contracts/shell.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { ErrorNotice, asErrorInfo } from '../../components/common.js';
 
@@ -29,8 +29,8 @@ export function TerminalPanel({ target }: { target: string }) {
     term.open(host.current);
     let sessionId: string | null = null;
     let disposed = false;
-    const offData = client.on<{ sessionId: string; data: string }>('shell:data', (e) => e.sessionId === sessionId && term.write(e.data));
-    const offExit = client.on<{ sessionId: string; code: number | null }>('shell:exit', (e) => {
+    const offData = client.on(shellDataEvent, (e) => e.sessionId === sessionId && term.write(e.data));
+    const offExit = client.on(shellExitEvent, (e) => {
       if (e.sessionId === sessionId) term.write(`\r\n[session ended${e.code === null ? '' : `, exit ${e.code}`}]\r\n`);
     });
     client

@@ -46,14 +46,43 @@ export function describeCertificate(status: z.output<typeof CertificateStatus>, 
   return { daysLeft, tone, headline: `Valid for ${daysLeft} more day${daysLeft === 1 ? '' : 's'}`, retryNotBefore };
 }
 
-/** Runs a contract input schema over form values; returns the first message per top-level field. */
+/**
+ * One schema issue in a person's words ("at most 65535", "required"), never zod's own wording: the schema says
+ * what is allowed, the form says it plainly.
+ */
+export function issueText(issue: z.core.$ZodIssue): string {
+  const i = issue as z.core.$ZodIssue & { minimum?: number | bigint; maximum?: number | bigint; origin?: string; expected?: string; input?: unknown };
+  const isText = i.origin === 'string';
+  switch (i.code) {
+    case 'too_small':
+      if (isText && Number(i.minimum) <= 1) return 'Required.';
+      return isText ? `At least ${i.minimum} characters.` : `At least ${i.minimum}.`;
+    case 'too_big':
+      return isText ? `At most ${i.maximum} characters.` : `At most ${i.maximum}.`;
+    case 'invalid_type':
+      if (i.input === undefined || i.input === '') return 'Required.';
+      return i.expected === 'number' || i.expected === 'int' ? 'A whole number.' : 'Not a valid value.';
+    case 'not_multiple_of':
+      return 'A whole number.';
+    case 'invalid_format': {
+      const format = (i as { format?: string }).format;
+      if (format === 'email') return 'An e-mail address, like ops@example.com.';
+      if (format === 'url') return 'A web address, like https://example.com.';
+      return 'Letters, digits, dots, hyphens, underscores and plus signs, starting with a letter or digit.';
+    }
+    default:
+      return 'Not a valid value.';
+  }
+}
+
+/** Runs a contract input schema over form values; returns the first message per top-level field, in plain words. */
 export function fieldErrors(schema: z.ZodType, value: unknown): Record<string, string> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return {};
   const errors: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
     const key = String(issue.path[0] ?? 'form');
-    errors[key] ??= issue.message;
+    errors[key] ??= issueText(issue);
   }
   return errors;
 }

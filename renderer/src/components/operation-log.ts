@@ -1,7 +1,8 @@
-// What a long server operation (provision, deploy, rollback, restart, HTTPS) looks like to a person, from its
-// persisted run (steps) and its progress events: the merged event log, one progress figure and the outcome.
-import type { OperationEvent } from '../../../../electron/core/contracts/define.js';
-import type { ProvisionRun } from '../../../../electron/core/contracts/provision.js';
+// What a long operation (provisioning, deploy, HTTPS, a benchmark, a model pull, ...) looks like to a person,
+// from its persisted record (steps) and its progress events: the merged event log, one progress figure that
+// never goes back, and the outcome.
+import type { OperationEvent } from '../../../electron/core/contracts/define.js';
+import type { OperationRecord, OperationStatus } from '../../../electron/core/contracts/operations.js';
 
 /** Adds events that arrived live or from a catch-up read; each seq once, in order (the two can overlap). */
 export function mergeOperationEvents(known: readonly OperationEvent[], incoming: readonly OperationEvent[]): OperationEvent[] {
@@ -17,7 +18,7 @@ export function mergeOperationEvents(known: readonly OperationEvent[], incoming:
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
-export type OperationState = 'running' | 'succeeded' | 'failed' | 'canceled' | 'interrupted';
+export type OperationState = OperationStatus;
 
 export interface OperationSummary {
   state: OperationState;
@@ -30,18 +31,19 @@ export interface OperationSummary {
 
 const finishedStep = new Set(['satisfied', 'applied']);
 
-export function summariseOperation(run: ProvisionRun | null | undefined, events: readonly OperationEvent[]): OperationSummary {
+export function summariseOperation(run: OperationRecord | null | undefined, events: readonly OperationEvent[]): OperationSummary {
   const last = events.at(-1);
-  const doneEvent = events.find((e) => e.done);
-  // The run record is the truth once it says the run ended; a 'done' event can arrive before the next poll.
+  // The record is the truth once it says the operation ended; the last event can say so before the next read.
+  // (A resumed operation has done events earlier in its log: only the last event counts.)
   let state: OperationState = run?.status ?? 'running';
-  if (state === 'running' && doneEvent) state = doneEvent.error ? (doneEvent.error.code === 'CANCELED' ? 'canceled' : 'failed') : 'succeeded';
+  if (state === 'running' && last?.done) state = last.error ? (last.error.code === 'CANCELED' ? 'canceled' : last.error.code === 'INTERRUPTED' ? 'interrupted' : 'failed') : 'succeeded';
 
   let progress: number | null = null;
   if (state === 'succeeded') progress = 1;
   else {
     const lastWithProgress = [...events].reverse().find((e) => e.progress !== null);
     if (lastWithProgress) progress = lastWithProgress.progress;
+    else if (run?.progress !== null && run?.progress !== undefined) progress = run.progress;
     else if (run && run.steps.length > 0) progress = run.steps.filter((s) => finishedStep.has(s.status)).length / run.steps.length;
   }
 
@@ -49,11 +51,12 @@ export function summariseOperation(run: ProvisionRun | null | undefined, events:
   if (state === 'failed' || state === 'interrupted' || state === 'canceled') {
     const eventError = [...events].reverse().find((e) => e.error)?.error;
     const failedStep = run?.steps.find((s) => s.status === 'failed' && s.error);
-    if (eventError) error = eventError;
+    if (run?.error) error = run.error;
+    else if (eventError) error = eventError;
     else if (failedStep) error = { code: 'STEP_FAILED', message: `${failedStep.title}: ${failedStep.error}` };
     else if (state === 'interrupted') error = { code: 'INTERRUPTED', message: 'The console stopped while this ran.' };
   }
 
   const log = events.map((e) => e.line ?? (e.error ? `${e.phase}: ${e.error.message}` : e.phase)).join('\n');
-  return { state, progress: last?.done && state === 'succeeded' ? 1 : progress, error, log };
+  return { state, progress, error, log };
 }
