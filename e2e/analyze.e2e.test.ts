@@ -2,13 +2,12 @@
 // agent analyses it and the UI draws what it found.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseAnalyses, dropFile, waitForFile } from './harness/analyze-in-ui.js';
-import { chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
+import { browserSuite, chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
 import { startConsole, type RunningConsole } from './harness/console-process.js';
+import { fixture } from '../test-harness/shared-folder.js';
 
-const fixtures = '/work/shared/fixtures';
-const fixture = (rel: string): string => `${process.env.MEDIAFLEET_FIXTURES ?? fixtures}/${rel}`;
 
-describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromium at /usr/bin/chromium)', () => {
+describe.skipIf(chromiumMissing)(browserSuite('Analyze in a real browser'), () => {
   let consoleProcess: RunningConsole;
   let browser: Browser;
 
@@ -86,10 +85,12 @@ describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromiu
   });
 
   // All four image analyses on every keyframe of vtest.avi take the agent minutes on two shared cores: the
-  // keyframes are checked with faces only (persons per keyframe), which is what the filmstrip and keyframe view draw.
-  it('drop vtest.avi: the keyframes the agent saw, with faces drawn on the chosen one, since Chromium cannot play AVI', async () => {
+  // keyframes are checked with faces and pose, which is what the filmstrip and keyframe view draw. The hall's
+  // pedestrians are seen from afar: pose finds them on most keyframes, while their faces (a dozen pixels) are
+  // found on one or two keyframes at most, and which ones depends on the ffmpeg build's JPEGs.
+  it('drop vtest.avi: the keyframes the agent saw, with the people drawn on the chosen one, since Chromium cannot play AVI', async () => {
     const { page } = browser;
-    await chooseAnalyses(page, ['video', 'faces']);
+    await chooseAnalyses(page, ['video', 'faces', 'pose']);
     await dropFile(page, fixture('video/vtest.avi'));
     const outcome = await waitForFile(page, 'vtest.avi', 600_000);
     expect(outcome).toEqual({ stage: 'done', error: null });
@@ -114,17 +115,18 @@ describe.skipIf(chromiumMissing)('Analyze in a real browser (skipped: no Chromiu
       await expect.poll(() => thumbnails.count()).toBe(keyframes);
     }
 
-    // The summary saw someone: the first keyframe with a face, chosen, is shown large with the face box on it.
+    // The summary saw someone: the first keyframe with a person, chosen, is shown large with the skeleton on it.
     const labels = await thumbnails.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
-    const withFace = labels.findIndex((label) => /: [1-9]\d* faces?\b/.test(label));
-    expect(withFace, labels.join('\n')).toBeGreaterThanOrEqual(0);
-    await thumbnails.nth(withFace).click();
+    expect(labels.every((label) => /\d+ faces? · \d+ (person|people)\b/.test(label)), labels.join('\n')).toBe(true);
+    const withPerson = labels.findIndex((label) => /\b[1-9]\d* (person|people)\b/.test(label));
+    expect(withPerson, labels.join('\n')).toBeGreaterThanOrEqual(0);
+    await thumbnails.nth(withPerson).click();
     const large = page.getByTestId('keyframe-large');
     await large.locator('img').waitFor();
     await expect.poll(() => large.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
-    expect(await large.locator('figcaption').textContent()).toContain(`Keyframe ${withFace + 1} of ${keyframes}`);
-    await expect.poll(() => large.locator('svg[aria-label=findings] g[data-kind=face] rect').count()).toBeGreaterThanOrEqual(1);
-    expect(await thumbnails.nth(withFace).getAttribute('aria-pressed')).toBe('true');
+    expect(await large.locator('figcaption').textContent()).toContain(`Keyframe ${withPerson + 1} of ${keyframes}`);
+    await expect.poll(() => large.locator('svg[aria-label=findings] g[data-kind=pose] line').count()).toBeGreaterThanOrEqual(1);
+    expect(await thumbnails.nth(withPerson).getAttribute('aria-pressed')).toBe('true');
 
     await page.locator('section.result').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await saveScreenshot(page, 'analyze-vtest-timeline');

@@ -159,7 +159,7 @@ try {
   summary.jobs10kWheel = await pass('wheel', () => measureScroll(120, 600));
   await page.evaluate(() => ((document.querySelector('[data-testid=jobs-scroll]') as HTMLElement).scrollTop = 0));
   summary.jobs10kPageJumps = await pass('pageJumps', () => measureScroll(null, 100_000));
-  // Under load: 20 'analyze' progress events a second (running files), while scrolling.
+  // Under load: 20 'request' progress events a second (running files), while scrolling.
   await page.evaluate(() => ((document.querySelector('[data-testid=jobs-scroll]') as HTMLElement).scrollTop = 0));
   await page.evaluate(() => ((window as unknown as { __stopEvents: () => void }).__stopEvents = window.__bench.startProgressEvents!(20)));
   summary.jobs10kWheelWithProgressEvents = await pass('wheelWithProgressEvents', () => measureScroll(120, 300));

@@ -1,15 +1,16 @@
 // The Jobs view in a real browser against the real headless console and its built-in agent: files dropped in
-// Analyze show up as jobs, with the agent's reason when they fail; filter by text and stage; a retry appears
-// live (from the console's progress events) and fails for the same reason.
+// Analyze show up as jobs, with the agent's reason when they fail; filter by text and state; a retry appears
+// live (from the console's progress events); a permanent failure is not offered a retry.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropFile, waitForFile } from './harness/analyze-in-ui.js';
-import { chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
+import { fixturesDir } from '../test-harness/shared-folder.js';
+import { chooseAnalyses, dropFile, waitForFile } from './harness/analyze-in-ui.js';
+import { browserSuite, chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
 import { startConsole, type RunningConsole } from './harness/console-process.js';
 
-describe.skipIf(chromiumMissing)('Jobs view in a real browser (skipped: no Chromium at /usr/bin/chromium)', () => {
+describe.skipIf(chromiumMissing)(browserSuite('Jobs view in a real browser'), () => {
   let consoleProcess: RunningConsole;
   let browser: Browser;
   let dir: string;
@@ -55,26 +56,37 @@ describe.skipIf(chromiumMissing)('Jobs view in a real browser (skipped: no Chrom
     await page.getByText('1 of 2 shown').waitFor();
     expect(await rows.first().locator('.job-file').innerText()).toBe('broken-2.png');
     await page.getByLabel('filter jobs').fill('');
-    await page.getByLabel('stage').selectOption('done');
+    await page.getByLabel('state').selectOption('done');
     await page.getByText('0 of 2 shown').waitFor();
-    await page.getByLabel('stage').selectOption('failed');
+    await page.getByLabel('state').selectOption('failed');
     await page.getByText('2 of 2 shown').waitFor();
     await saveScreenshot(page, 'jobs-failed-filtered');
-    await page.getByLabel('stage').selectOption('all');
+    await page.getByLabel('state').selectOption('all');
   });
 
-  it('retry runs the file again as a new job that appears live and ends with the same reason', async () => {
+  it('a permanent failure offers no Retry; a canceled job is retried as a new job that appears live', async () => {
     const { page } = browser;
-    const firstError = await page.locator('.jobs-row', { hasText: 'broken-1.jpg' }).locator('.job-error').innerText();
-    await page.locator('.jobs-row', { hasText: 'broken-1.jpg' }).getByRole('button', { name: 'Retry' }).click();
-    await page.getByText('3 of 3 shown').waitFor({ timeout: 30_000 });
-    // Read each row's stage and error in one evaluation: two separate reads can straddle a re-render (the new
-    // row replacing the one the first read saw) and compare one row's stage with another's error.
-    const broken1Rows = () =>
-      page.locator('.jobs-row', { hasText: 'broken-1.jpg' }).evaluateAll((rows) =>
-        rows.map((row) => `${row.querySelector('.job-stage')?.textContent} | ${row.querySelector('.job-error')?.textContent}`),
-      );
-    await expect.poll(broken1Rows, { timeout: 120_000 }).toEqual([`failed | ${firstError}`, `failed | ${firstError}`]);
+    // Not an image at all: the same bytes fail the same way, so Retry is not offered (the error says so).
+    const broken = page.locator('.jobs-row', { hasText: 'broken-1.jpg' });
+    expect(await broken.locator('.job-error').innerText()).toMatch(/^permanent/);
+    expect(await broken.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+
+    // A long video canceled while it runs can be run again.
+    await page.getByRole('button', { name: 'Analyze', exact: true }).click();
+    await chooseAnalyses(page, ['video', 'faces']);
+    await dropFile(page, join(fixturesDir, 'video/vtest.avi'));
+    await page.getByRole('button', { name: 'Jobs', exact: true }).click();
+    const video = page.locator('.jobs-row', { hasText: 'vtest.avi' });
+    await video.getByRole('button', { name: 'Cancel' }).click({ timeout: 60_000 });
+    await expect.poll(() => video.locator('.job-stage').innerText(), { timeout: 30_000 }).toBe('canceled');
+    await video.getByRole('button', { name: 'Retry' }).click();
+    await page.getByText('4 of 4 shown').waitFor({ timeout: 30_000 });
+    // Read each row's stage in one evaluation: two reads could straddle a re-render.
+    const videoStages = () => page.locator('.jobs-row', { hasText: 'vtest.avi' }).evaluateAll((rows) => rows.map((row) => row.querySelector('.job-stage')?.textContent));
+    await expect.poll(videoStages, { timeout: 60_000 }).toEqual([expect.stringMatching(/^(pending|uploading|queued|running)$/), 'canceled']);
     await saveScreenshot(page, 'jobs-retried');
-  });
+    // Leave the agent free for the next file.
+    await page.locator('.jobs-row', { hasText: 'vtest.avi' }).first().getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(videoStages, { timeout: 30_000 }).toEqual(['canceled', 'canceled']);
+  }, 200_000);
 });

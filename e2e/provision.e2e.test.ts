@@ -1,7 +1,7 @@
 // A person adds a server (a real sshd in a network namespace) from the Fleet view, runs preflight and
 // watches provisioning progress step by step in the Server view.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../electron/core/testing/simulated-vps.js';
+import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../test-harness/console/simulated-vps.js';
 import { chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
 import { startConsole, type RunningConsole } from './harness/console-process.js';
 
@@ -57,7 +57,7 @@ describe.skipIf(chromiumMissing || hostsUnavailable !== null)(
     it('provisions with a live step list that ends with every step applied', async () => {
       const { page } = browser;
       await page.getByRole('button', { name: 'Provision', exact: true }).click();
-      const steps = page.getByTestId('provision-steps');
+      const steps = page.getByRole('region', { name: 'provisioning' }).getByTestId('operation-steps');
       await steps.locator('li').first().waitFor({ timeout: 60_000 });
       await saveScreenshot(page, 'server-provisioning');
       const region = page.getByRole('region', { name: 'provisioning' });

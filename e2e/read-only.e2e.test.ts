@@ -1,10 +1,10 @@
 // Support staff run `npm run console -- --read-only`: they can look at health, spend, benchmarks and the audit
 // log, and the console refuses every change, in the UI and at the API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
+import { browserSuite, chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
 import { startConsole, type RunningConsole } from './harness/console-process.js';
 
-describe.skipIf(chromiumMissing)('read-only console in a real browser (skipped: no Chromium at /usr/bin/chromium)', () => {
+describe.skipIf(chromiumMissing)(browserSuite('read-only console in a real browser'), () => {
   let consoleProcess: RunningConsole;
   let browser: Browser;
 

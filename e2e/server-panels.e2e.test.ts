@@ -2,7 +2,7 @@
 // host): containers, deploy (validation, confirmation, a real operation with progress and cancel), HTTPS
 // status and form, and a terminal that runs a command — with no Content-Security-Policy violation at all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../electron/core/testing/simulated-vps.js';
+import { cleanupStaleHosts, harnessUnavailableReason, startSimulatedVps, type SimulatedVps } from '../test-harness/console/simulated-vps.js';
 import { chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
 import { startConsole, type RunningConsole } from './harness/console-process.js';
 

@@ -4,24 +4,28 @@ import { basename } from 'node:path';
 import type { Page } from 'playwright-core';
 
 const mimeOf = (name: string): string =>
-  ({ jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', wav: 'audio/wav', avi: 'video/x-msvideo', mp4: 'video/mp4' })[name.split('.').pop()!.toLowerCase()] ??
-  'application/octet-stream';
+  ({ jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', wav: 'audio/wav', avi: 'video/x-msvideo', mp4: 'video/mp4', pdf: 'application/pdf', zip: 'application/zip' } as Record<string, string>)[
+    name.split('.').pop()!.toLowerCase()
+  ] ?? '';
 
 /** A real drop event carrying the file's bytes, as Chromium delivers one from the desktop. */
 export async function dropFile(page: Page, path: string): Promise<void> {
-  const name = basename(path);
-  const b64 = (await readFile(path)).toString('base64');
-  const dataTransfer = await page.evaluateHandle(
-    ({ b64, name, type }) => {
+  await dropFiles(page, [path]);
+}
+
+/** One drop of several files at once, as a person drags a selection from a file manager. */
+export async function dropFiles(page: Page, paths: readonly string[], target = '[data-testid=dropzone]'): Promise<void> {
+  const files = await Promise.all(paths.map(async (path) => ({ name: basename(path), b64: (await readFile(path)).toString('base64'), type: mimeOf(basename(path)) })));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const { b64, name, type } of list) {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
       dt.items.add(new File([bytes], name, { type }));
-      return dt;
-    },
-    { b64, name, type: mimeOf(name) },
-  );
-  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer });
-  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
+    }
+    return dt;
+  }, files);
+  await page.dispatchEvent(target, 'dragover', { dataTransfer });
+  await page.dispatchEvent(target, 'drop', { dataTransfer });
 }
 
 export async function chooseAnalyses(page: Page, analyses: string[]): Promise<void> {
@@ -42,7 +46,7 @@ export interface FileOutcome {
 
 /** Waits for the file's row to reach done/failed/canceled and returns what the UI shows. */
 export async function waitForFile(page: Page, fileName: string, timeoutMs = 180_000): Promise<FileOutcome> {
-  const row = page.locator('li.file-row', { has: page.getByRole('button', { name: fileName, exact: true }) }).last();
+  const row = page.locator('li.file-row', { has: page.getByRole('button', { name: fileName, exact: true }) }).first();
   try {
     await row.and(page.locator('[data-stage=done], [data-stage=failed], [data-stage=canceled]')).waitFor({ timeout: timeoutMs });
   } catch (err) {

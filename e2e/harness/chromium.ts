@@ -8,6 +8,8 @@ import { repoRoot } from './console-process.js';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumMissing = !existsSync(chromiumPath);
+/** A suite's name, saying why it is skipped only when it is. */
+export const browserSuite = (name: string): string => (chromiumMissing ? `${name} (skipped: no Chromium at ${chromiumPath})` : name);
 export const screenshotDir = join(repoRoot, 'e2e', 'screenshots');
 
 export const chromiumFlags = [

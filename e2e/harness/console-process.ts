@@ -17,12 +17,16 @@ export interface RunningConsole {
   stop(): Promise<void>;
 }
 
-export async function startConsole(opts: { readOnly?: boolean; localAgent?: boolean } = {}): Promise<RunningConsole> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'mf-console-'));
+/**
+ * `dataDir`: a data directory the test prepared (it stays: the test removes it); `env`: added to the console's
+ * environment (MEDIAFLEET_VAULT_PASSPHRASE, to open a vault the test wrote).
+ */
+export async function startConsole(opts: { readOnly?: boolean; localAgent?: boolean; dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningConsole> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'mf-console-')));
   const args = ['--import', 'tsx', join(repoRoot, 'electron/server/cli.ts'), '--port', '0', '--data', dataDir];
   if (opts.readOnly) args.push('--read-only');
   if (opts.localAgent === false) args.push('--no-local-agent');
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -53,7 +57,7 @@ export async function startConsole(opts: { readOnly?: boolean; localAgent?: bool
         await exited;
         clearTimeout(timer);
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
