@@ -1,10 +1,11 @@
 // Analysis requests for the console: submitting files and folders (each file hashed and written as a request
 // before anything is sent), reading requests, batches and results, cancelling, retrying, deleting (with their jobs
 // on the agents), and exporting a batch. The runner (request-runner.ts) does the sending, following and erasing.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { fileTypeFromFile } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
+import pMap from 'p-map';
 import type { ResultDocument } from '#agent/contracts/result-document.js';
 import type { AgentPort } from '../agents/agent-http-client.js';
 import { ConsoleError } from '../contracts/define.js';
@@ -64,33 +65,39 @@ export class RequestService {
   async submit(input: SubmitInput): Promise<{ batch: BatchSummary; requests: AnalysisRequest[] }> {
     const { files, skipped } = await collectFiles(input.paths);
     const pinned = input.target.kind === 'agent' ? input.target.agentId : null;
+    const analyses = input.analyses ? [...new Set(input.analyses)] : null;
+    const clientLabel = input.clientLabel ?? null;
+    // Files are read a few at a time (each is a stat, a hash and a look at its first bytes): a folder of a
+    // thousand small files is written as a batch in a fraction of the time one-by-one takes, and the fleet
+    // starts on it sooner. The order of the rows stays the folder's order.
+    const described = await pMap(
+      files,
+      async (path): Promise<NewRequest | { path: string; reason: string }> => {
+        try {
+          const { bytes, sha256, mediaKind } = await describeFile(path);
+          return {
+            id: randomUUID(),
+            path,
+            fileName: basename(path),
+            bytes,
+            sha256,
+            mediaKind,
+            analyses,
+            options: input.options,
+            clientLabel,
+            idempotencyKey: idempotencyKeyOf({ sha256, analyses, options: input.options, clientLabel }),
+            pinnedAgentId: pinned,
+          };
+        } catch (err) {
+          return { path, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+        }
+      },
+      { concurrency: 8 },
+    );
     const requests: NewRequest[] = [];
-    for (const path of files) {
-      try {
-        const info = await stat(path);
-        const sha256 = await sha256OfFile(path);
-        const mediaKind = await mediaKindOf(path);
-        const analyses = input.analyses ? [...new Set(input.analyses)] : null;
-        const clientLabel = input.clientLabel ?? null;
-        requests.push({
-          id: randomUUID(),
-          path,
-          fileName: basename(path),
-          bytes: info.size,
-          sha256,
-          mediaKind,
-          analyses,
-          options: input.options,
-          clientLabel,
-          idempotencyKey: idempotencyKeyOf({ sha256, analyses, options: input.options, clientLabel }),
-          pinnedAgentId: pinned,
-        });
-      } catch (err) {
-        skipped.push({
-          path,
-          reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-        });
-      }
+    for (const d of described) {
+      if ('reason' in d) skipped.push(d);
+      else requests.push(d);
     }
     if (!requests.length && !skipped.length)
       throw new ConsoleError('NOTHING_TO_ANALYSE', 'none of the paths holds a file to analyse');
@@ -501,9 +508,24 @@ export async function collectFiles(
   return { files, skipped };
 }
 
-async function mediaKindOf(path: string): Promise<MediaKind> {
+/** Size, sha256 and media kind of one file; a small file is read once for both, a large one streamed. */
+async function describeFile(path: string): Promise<{ bytes: number; sha256: string; mediaKind: MediaKind }> {
+  const info = await stat(path);
+  if (info.size <= readWholeBelowBytes) {
+    const content = await readFile(path);
+    const type = await fileTypeFromBuffer(content).catch(() => undefined);
+    return {
+      bytes: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      mediaKind: mediaKindOfMime(type?.mime ?? ''),
+    };
+  }
   const type = await fileTypeFromFile(path).catch(() => undefined);
-  const mime = type?.mime ?? '';
+  return { bytes: info.size, sha256: await sha256OfFile(path), mediaKind: mediaKindOfMime(type?.mime ?? '') };
+}
+const readWholeBelowBytes = 1024 * 1024;
+
+function mediaKindOfMime(mime: string): MediaKind {
   if (mime.startsWith('image/')) return 'image';
   if (mime.startsWith('video/') || mime === 'application/x-matroska' || mime === 'application/mp4')
     return 'video';
