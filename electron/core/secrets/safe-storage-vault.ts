@@ -26,6 +26,12 @@ export interface SafeStorageVaultOptions {
 
 export class SafeStorageVault implements SecretVault {
   private readonly entries: Map<string, string>;
+  /**
+   * Secrets already opened by this process. Opening costs a keychain call and, with a passphrase, one scrypt
+   * (tens of milliseconds by design); the dispatcher reads an agent's token for every file it sends, so without
+   * this each file would pay it. The file vault holds its opened entries in memory the same way.
+   */
+  private readonly opened = new Map<string, string>();
 
   constructor(private readonly options: SafeStorageVaultOptions) {
     this.entries = existsSync(options.path)
@@ -41,6 +47,14 @@ export class SafeStorageVault implements SecretVault {
   async get(name: string): Promise<string | null> {
     const stored = this.entries.get(name);
     if (stored === undefined) return null;
+    const known = this.opened.get(name);
+    if (known !== undefined) return known;
+    const value = this.openEntry(stored);
+    this.opened.set(name, value);
+    return value;
+  }
+
+  private openEntry(stored: string): string {
     this.assertAvailable();
     const inner = this.options.safeStorage.decryptString(Buffer.from(stored, 'base64'));
     if (inner.startsWith('p1:')) {
@@ -69,11 +83,13 @@ export class SafeStorageVault implements SecretVault {
       ? `p1:${JSON.stringify(seal(this.options.passphrase, Buffer.from(value, 'utf8'), this.options.scrypt))}`
       : `s1:${value}`;
     this.entries.set(name, this.options.safeStorage.encryptString(inner).toString('base64'));
+    this.opened.set(name, value);
     this.persist();
   }
 
   async delete(name: string): Promise<boolean> {
     const existed = this.entries.delete(name);
+    this.opened.delete(name);
     if (existed) this.persist();
     return existed;
   }

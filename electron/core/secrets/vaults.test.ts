@@ -108,6 +108,28 @@ describe('SafeStorageVault', () => {
     });
   });
 
+  it('opens a secret once per process (one keychain call, one scrypt), and a set or delete is what the next read sees', async () => {
+    const path = join(tempDir(), 's.json');
+    const safeStorage = fakeSafeStorage('basic_text');
+    let decrypts = 0;
+    const counting: SafeStorageLike = { ...safeStorage, decryptString: (buf) => (decrypts++, safeStorage.decryptString(buf)) };
+    await new SafeStorageVault({ safeStorage, path, passphrase: 'pw', scrypt: cheap }).set('token', 'first');
+    const vault = new SafeStorageVault({ safeStorage: counting, path, passphrase: 'pw', scrypt: cheap });
+    for (let i = 0; i < 5; i++) expect(await vault.get('token')).toBe('first');
+    expect(decrypts).toBe(1);
+    await vault.set('token', 'second');
+    expect(await vault.get('token')).toBe('second');
+    expect(await new SafeStorageVault({ safeStorage, path, passphrase: 'pw' }).get('token')).toBe('second');
+    expect(await vault.delete('token')).toBe(true);
+    expect(await vault.get('token')).toBeNull();
+    // A wrong passphrase is not remembered as a value: every read refuses.
+    await vault.set('other', 'v');
+    const wrong = new SafeStorageVault({ safeStorage, path, passphrase: 'nope' });
+    await expect(wrong.get('other')).rejects.toMatchObject({ code: 'VAULT_WRONG_PASSPHRASE' });
+    await expect(wrong.get('other')).rejects.toMatchObject({ code: 'VAULT_WRONG_PASSPHRASE' });
+    await expect(wrong.get('other')).rejects.toMatchObject({ code: 'VAULT_WRONG_PASSPHRASE' });
+  });
+
   it('reports an unavailable keyring clearly', async () => {
     const vault = new SafeStorageVault({ safeStorage: fakeSafeStorage('kwallet', false), path: join(tempDir(), 's.json') });
     await expect(vault.set('k', 'v')).rejects.toMatchObject({ code: 'VAULT_UNAVAILABLE' });
