@@ -12,8 +12,8 @@ import {
 } from '../../../../electron/core/contracts/vast.js';
 import { useConsole } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, asErrorInfo } from '../../components/common.js';
-import { FormField } from '../server/FormField.js';
 import { formFromOfferFilters, formatUsdPerHour, offerFiltersFromForm, type OfferFilterField, type OfferFilterForm } from './gpu-rentals.js';
+import { OfferFilterInputs, VerifiedOnlyToggle } from './OfferFilterInputs.js';
 
 function offerTitle(o: VastOfferView): string {
   return o.numGpus > 1 ? `${o.numGpus}× ${o.gpuName}` : o.gpuName;
@@ -121,11 +121,6 @@ function AddGpuForm({ onRented, onClose, initial }: AddGpuPanelProps & { initial
       rent.reset();
     }
   };
-  const field = (name: OfferFilterField, label: string, placeholder: string) => (
-    <FormField label={label} error={errors[name]}>
-      {(p) => <input {...p} value={form[name]} placeholder={placeholder} inputMode={name === 'gpuNames' ? 'text' : 'decimal'} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />}
-    </FormField>
-  );
   const list = offers.data?.offers ?? [];
   return (
     <section className="card add-gpu" aria-labelledby={headingId}>
@@ -142,15 +137,10 @@ function AddGpuForm({ onRented, onClose, initial }: AddGpuPanelProps & { initial
       </p>
       <form className="offer-filters" onSubmit={submit} aria-label="offer filters" noValidate>
         <div className="form-grid">
-          {field('gpuNames', 'GPU model (any of, comma-separated)', 'e.g. RTX 4090, RTX 3090')}
-          {field('maxUsdPerHour', 'Max $/h, all in', 'any')}
-          {field('minReliabilityPercent', 'Min reliability (%)', 'any, e.g. 98')}
-          {field('diskGb', 'Disk (GB)', '32')}
+          <OfferFilterInputs form={form} errors={errors} onChange={(patch) => setForm({ ...form, ...patch })} />
         </div>
         <div className="row">
-          <label className="toggle">
-            <input type="checkbox" checked={form.verifiedOnly} onChange={(e) => setForm({ ...form, verifiedOnly: e.target.checked })} /> Verified machines only
-          </label>
+          <VerifiedOnlyToggle form={form} onChange={(patch) => setForm({ ...form, ...patch })} />
           <span className="spacer" />
           <button type="submit" disabled={offers.isFetching}>
             {offers.isFetching ? 'Searching…' : 'Search'}

@@ -8,7 +8,8 @@ import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, asErrorInfo } from '../../components/common.js';
 import { FormField } from '../server/FormField.js';
 import { figuresText, formOfPolicy, policyOfForm, type AutoscaleField, type AutoscaleForm } from './autoscale-form.js';
-import { formatUsdPerHour } from './gpu-rentals.js';
+import { formatUsdPerHour, type OfferFilterForm } from './gpu-rentals.js';
+import { OfferFilterInputs, VerifiedOnlyToggle } from './OfferFilterInputs.js';
 
 const actionTone: Record<AutoscaleDecision['action'], 'ok' | 'warn' | 'info'> = { rent: 'ok', destroy: 'info', refuse: 'warn' };
 const actionLabel: Record<AutoscaleDecision['action'], string> = { rent: 'Rented', destroy: 'Destroyed', refuse: 'Refused' };
@@ -32,9 +33,9 @@ function PolicyForm({ policy, onSaved }: { policy: AutoscalePolicyView; onSaved:
     setErrors(result.errors ?? {});
     if (result.policy) save.mutate(result.policy);
   };
-  const field = (name: AutoscaleField, label: string, placeholder: string) => (
+  const field = (name: Exclude<AutoscaleField, keyof OfferFilterForm>, label: string, placeholder: string) => (
     <FormField label={label} error={errors[name]}>
-      {(p) => <input {...p} value={form[name]} placeholder={placeholder} inputMode={name === 'gpuNames' ? 'text' : 'decimal'} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />}
+      {(p) => <input {...p} value={form[name]} placeholder={placeholder} inputMode="decimal" onChange={(e) => setForm({ ...form, [name]: e.target.value })} />}
     </FormField>
   );
   return (
@@ -46,15 +47,10 @@ function PolicyForm({ policy, onSaved }: { policy: AutoscalePolicyView; onSaved:
         {field('maxInstances', 'At most (GPUs)', '1')}
         {field('backlogMinutes', 'Rent when the backlog exceeds (min)', '10')}
         {field('idleMinutes', 'Destroy a GPU idle for (min)', '10')}
-        {field('gpuNames', 'GPU model (any of, comma-separated)', 'e.g. RTX 4090, RTX 3090')}
-        {field('maxUsdPerHour', 'Max $/h, all in', 'any')}
-        {field('minReliabilityPercent', 'Min reliability (%)', 'any, e.g. 98')}
-        {field('diskGb', 'Disk (GB)', '32')}
+        <OfferFilterInputs form={form} errors={errors} onChange={(patch) => setForm({ ...form, ...patch })} />
       </div>
       <div className="row">
-        <label className="toggle">
-          <input type="checkbox" checked={form.verifiedOnly} onChange={(e) => setForm({ ...form, verifiedOnly: e.target.checked })} /> Verified machines only
-        </label>
+        <VerifiedOnlyToggle form={form} onChange={(patch) => setForm({ ...form, ...patch })} />
         <span className="spacer" />
         <button type="submit" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : 'Save policy'}
