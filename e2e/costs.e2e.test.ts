@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CostsSummary } from '../electron/core/contracts/costs.js';
 import type { RentalView } from '../electron/core/contracts/vast.js';
 import { VastClient } from '../electron/core/vast/vast-client.js';
-import { AgentInstanceRuntime } from '../test-harness/vast/agent-instance-runtime.js';
-import { startFakeVast, type FakeVast } from '../test-harness/vast/fake-vast.js';
-import { configureVast, openRentalConsole, testVastClientOptions, testVaultPassphrase } from '../test-harness/vast/rental-test-console.js';
+import type { FakeVast } from '../test-harness/vast/fake-vast.js';
+import { configureVast, destroyLeftovers, openRentalConsole, startFakeVastWithAgents, testVaultPassphrase } from '../test-harness/vast/rental-test-console.js';
 import { browserSuite, chromiumMissing, launchChromium, saveScreenshot, type Browser } from './harness/chromium.js';
 import { startConsole, type RunningConsole } from './harness/console-process.js';
 
@@ -22,6 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(chromiumMissing)(browserSuite('Costs in a read-only console after a rental on the fake Vast.ai'), () => {
   let fake: FakeVast;
+  let vast: VastClient;
   let dataDir: string;
   let consoleProcess: RunningConsole;
   let browser: Browser;
@@ -29,13 +29,7 @@ describe.skipIf(chromiumMissing)(browserSuite('Costs in a read-only console afte
   let rental: RentalView;
 
   beforeAll(async () => {
-    fake = await startFakeVast({
-      seed: 14,
-      clockSpeed: 1,
-      rateLimitScale: 0,
-      boot: { provisioningMs: 200, loadingMs: 300 },
-      runtime: new AgentInstanceRuntime({ stopGraceMs: 3_000, extraEnv: { MEDIAFLEET_WORKERS: '1', MEDIAFLEET_WARMUP: 'none', MEDIAFLEET_LOG_LEVEL: 'warn' } }),
-    });
+    ({ fake, vast } = await startFakeVastWithAgents({ seed: 14 }));
     dataDir = await mkdtemp(join(tmpdir(), 'mf-costs-e2e-'));
     const operator = openRentalConsole({ dir: dataDir, fakeUrl: fake.url });
     const ok = async <T,>(method: string, input: unknown): Promise<T> => {
@@ -46,7 +40,7 @@ describe.skipIf(chromiumMissing)(browserSuite('Costs in a read-only console afte
     try {
       await configureVast(operator, fake.apiKey);
       // The dearest offer, and a budget it spends in about 10 s of running (at least a cent, so it reads).
-      const offers = await new VastClient({ ...testVastClientOptions(fake.url), apiKey: fake.apiKey }).searchOffers({ diskGb: 32, verifiedOnly: false });
+      const offers = await vast.searchOffers({ diskGb: 32, verifiedOnly: false });
       const offer = offers.reduce((a, b) => (b.dphTotal > a.dphTotal ? b : a));
       const budget = Math.max(0.01, Math.round(((offer.dphTotal * 10) / 3600) * 100) / 100);
       await ok('costs:settings-set', { displayCurrency: 'USD', monthlyBudget: budget });
@@ -78,9 +72,7 @@ describe.skipIf(chromiumMissing)(browserSuite('Costs in a read-only console afte
     await consoleProcess?.stop();
     // Nothing rented may outlive the test, whatever failed.
     if (fake) {
-      const vast = new VastClient({ ...testVastClientOptions(fake.url), apiKey: fake.apiKey });
-      for (const instance of fake.liveInstances()) await vast.destroyInstance(instance.id).catch(() => undefined);
-      await fake.settle();
+      await destroyLeftovers(fake, vast);
       await fake.close();
     }
     if (dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ import { consoleSettingKeys } from '../../electron/core/store/console-settings.j
 import type { RentalTimings } from '../../electron/core/vast/rental-service.js';
 import { VastClient, type VastClientOptions } from '../../electron/core/vast/vast-client.js';
 import { scaledIntervals } from '../../electron/core/vast/vast-endpoints.js';
+import { AgentInstanceRuntime } from './agent-instance-runtime.js';
+import { startFakeVast, type FakeVast, type FakeVastOptions } from './fake-vast.js';
 import { testRateScale } from './vast-test-setup.js';
 
 export const testGpuImage = 'registry.example.invalid/mediafleet-gpu:test';
@@ -34,6 +36,31 @@ export function testVastClientOptions(fakeUrl: string, overrides: Partial<VastCl
     createTimeoutMs: 1_000,
     ...overrides,
   };
+}
+
+/** What the rented agents run with in these tests: settings for a 2-core machine (a real GPU image bakes in its own). */
+export const testRentedAgentEnv = { MEDIAFLEET_WORKERS: '1', MEDIAFLEET_WARMUP: 'none', MEDIAFLEET_LOG_LEVEL: 'warn' };
+
+/**
+ * The fake Vast.ai as the rental tests use it: real time, its own limiter off, a machine boots in half a second and
+ * runs a real agent process (`AgentInstanceRuntime`, one worker, no warm-up) unless `runtime` says otherwise; and
+ * the console's `VastClient` aimed at it with the scaled-down spacing.
+ */
+export async function startFakeVastWithAgents(options: FakeVastOptions = {}): Promise<{ fake: FakeVast; vast: VastClient }> {
+  const fake = await startFakeVast({
+    clockSpeed: 1,
+    rateLimitScale: 0,
+    boot: { provisioningMs: 200, loadingMs: 300 },
+    ...options,
+    runtime: options.runtime ?? new AgentInstanceRuntime({ stopGraceMs: 3_000, extraEnv: testRentedAgentEnv }),
+  });
+  return { fake, vast: new VastClient({ ...testVastClientOptions(fake.url), apiKey: fake.apiKey }) };
+}
+
+/** Whatever a test left running on the fake is destroyed, and the fake's billing settles. */
+export async function destroyLeftovers(fake: FakeVast, vast: VastClient): Promise<void> {
+  for (const instance of fake.liveInstances()) await vast.destroyInstance(instance.id).catch(() => undefined);
+  await fake.settle();
 }
 
 export interface RentalConsoleOptions {

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test-harness/console/costs-fixture.js';
-import { AgentInstanceRuntime } from '../../../test-harness/vast/agent-instance-runtime.js';
-import { startFakeVast, type FakeVast } from '../../../test-harness/vast/fake-vast.js';
-import { configureVast, openRentalConsole, testVastClientOptions } from '../../../test-harness/vast/rental-test-console.js';
+import type { FakeVast } from '../../../test-harness/vast/fake-vast.js';
+import { configureVast, destroyLeftovers, openRentalConsole, startFakeVastWithAgents } from '../../../test-harness/vast/rental-test-console.js';
 import type { ConsoleCore } from '../console-core.js';
 import type { AutoscaleDecision, AutoscalePolicy } from '../contracts/autoscale.js';
 import type { RentalView } from '../contracts/vast.js';
@@ -75,18 +74,13 @@ function queueVideos(on: ConsoleCore, count: number): void {
 
 describe('the scaler on the fake Vast.ai', () => {
   let fake: FakeVast;
+  let vast: VastClient;
   let core: ConsoleCore;
   let dir: string;
   const clock = new ManualClock(Date.parse('2026-11-10T09:00:00Z'));
 
   beforeAll(async () => {
-    fake = await startFakeVast({
-      seed: 41,
-      clockSpeed: 1,
-      rateLimitScale: 0,
-      boot: { provisioningMs: 200, loadingMs: 300 },
-      runtime: new AgentInstanceRuntime({ stopGraceMs: 3_000, extraEnv: { MEDIAFLEET_WORKERS: '1', MEDIAFLEET_WARMUP: 'none', MEDIAFLEET_LOG_LEVEL: 'warn' } }),
-    });
+    ({ fake, vast } = await startFakeVastWithAgents({ seed: 41 }));
     dir = mkdtempSync(join(tmpdir(), 'mf-autoscale-'));
     core = openRentalConsole({ dir, fakeUrl: fake.url, extra: { now: clock.now } });
     await configureVast(core, fake.apiKey);
@@ -95,9 +89,7 @@ describe('the scaler on the fake Vast.ai', () => {
   afterAll(async () => {
     await core?.close();
     if (fake) {
-      const vast = new VastClient({ ...testVastClientOptions(fake.url), apiKey: fake.apiKey });
-      for (const instance of fake.liveInstances()) await vast.destroyInstance(instance.id).catch(() => undefined);
-      await fake.settle();
+      await destroyLeftovers(fake, vast);
       await fake.close();
     }
     rmSync(dir, { recursive: true, force: true });

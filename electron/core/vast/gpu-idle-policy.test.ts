@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentInstanceRuntime } from '../../../test-harness/vast/agent-instance-runtime.js';
-import { startFakeVast, type FakeVast } from '../../../test-harness/vast/fake-vast.js';
-import { configureVast, openRentalConsole, testVastClientOptions } from '../../../test-harness/vast/rental-test-console.js';
+import type { FakeVast } from '../../../test-harness/vast/fake-vast.js';
+import { configureVast, destroyLeftovers, openRentalConsole, startFakeVastWithAgents } from '../../../test-harness/vast/rental-test-console.js';
 import type { ConsoleCore } from '../console-core.js';
 import type { RentalView } from '../contracts/vast.js';
 import { ServersRepository } from '../fleet/servers-repository.js';
@@ -49,19 +48,11 @@ describe('the idle policy on the fake Vast.ai', () => {
   const cores: ConsoleCore[] = [];
 
   beforeAll(async () => {
-    fake = await startFakeVast({
-      seed: 31,
-      clockSpeed: 1,
-      rateLimitScale: 0,
-      boot: { provisioningMs: 200, loadingMs: 300 },
-      runtime: new AgentInstanceRuntime({ stopGraceMs: 3_000, extraEnv: { MEDIAFLEET_WORKERS: '1', MEDIAFLEET_WARMUP: 'none', MEDIAFLEET_LOG_LEVEL: 'warn' } }),
-    });
-    vast = new VastClient({ ...testVastClientOptions(fake.url), apiKey: fake.apiKey });
+    ({ fake, vast } = await startFakeVastWithAgents({ seed: 31 }));
   });
   afterEach(async () => {
     for (const core of cores.splice(0)) await core.close();
-    for (const instance of fake.liveInstances()) await vast.destroyInstance(instance.id).catch(() => undefined);
-    await fake.settle();
+    await destroyLeftovers(fake, vast);
   });
   afterAll(async () => {
     await fake?.close();

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentInstanceRuntime } from '../../../test-harness/vast/agent-instance-runtime.js';
-import { startFakeVast, type FakeVast } from '../../../test-harness/vast/fake-vast.js';
-import { configureVast, openRentalConsole, testVastClientOptions } from '../../../test-harness/vast/rental-test-console.js';
+import type { FakeVast } from '../../../test-harness/vast/fake-vast.js';
+import { configureVast, openRentalConsole, startFakeVastWithAgents, testRentedAgentEnv } from '../../../test-harness/vast/rental-test-console.js';
 import { TlsInterposer } from '../../../test-harness/vast/tls-test-tools.js';
 import type { ConsoleCore } from '../console-core.js';
 import type { RentalView } from '../contracts/vast.js';
@@ -25,15 +25,12 @@ const interposers = new Map<number, TlsInterposer>();
 let mitmNext = true;
 
 beforeAll(async () => {
-  fake = await startFakeVast({
+  ({ fake, vast } = await startFakeVastWithAgents({
     seed: 91,
-    clockSpeed: 1,
-    rateLimitScale: 0,
-    boot: { provisioningMs: 200, loadingMs: 300 },
+    // Each rented agent is reached through an interposer; the first instance's is a man in the middle.
     runtime: new AgentInstanceRuntime({
       stopGraceMs: 3_000,
-      // The test's own settings for a 2-core machine.
-      extraEnv: { MEDIAFLEET_WORKERS: '1', MEDIAFLEET_WARMUP: 'none', MEDIAFLEET_LOG_LEVEL: 'warn' },
+      extraEnv: testRentedAgentEnv,
       interpose: async ({ instanceId, agentPort }) => {
         const interposer = await TlsInterposer.start(agentPort, mitmNext ? 'mitm' : 'pass');
         mitmNext = false;
@@ -41,8 +38,7 @@ beforeAll(async () => {
         return interposer.port;
       },
     }),
-  });
-  vast = new VastClient({ ...testVastClientOptions(fake.url), apiKey: fake.apiKey });
+  }));
   const dir = mkdtempSync(join(tmpdir(), 'mf-pinning-'));
   dirs.push(dir);
   core = openRentalConsole({ dir, fakeUrl: fake.url });

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentInstanceRuntime, repoRoot } from '../../../test-harness/vast/agent-instance-runtime.js';
-import { startFakeVast, type FakeVast } from '../../../test-harness/vast/fake-vast.js';
+import { repoRoot } from '../../../test-harness/vast/agent-instance-runtime.js';
+import type { FakeVast } from '../../../test-harness/vast/fake-vast.js';
 import type { BootFailure } from '../../../test-harness/vast/fake-vast-faults.js';
-import { configureVast, openRentalConsole, testVastClientOptions } from '../../../test-harness/vast/rental-test-console.js';
+import { configureVast, destroyLeftovers, openRentalConsole, startFakeVastWithAgents } from '../../../test-harness/vast/rental-test-console.js';
 import type { ConsoleCore } from '../console-core.js';
 import type { OperationStatus } from '../contracts/operations.js';
 import type { ReconcileReport, RentalView } from '../contracts/vast.js';
@@ -26,24 +26,15 @@ const dirs: string[] = [];
 const cores: ConsoleCore[] = [];
 
 beforeAll(async () => {
-  fake = await startFakeVast({
-    seed: 77,
-    clockSpeed: 1,
-    rateLimitScale: 0,
-    // Boot in half a second; the agent itself then takes a few seconds to answer.
-    boot: { provisioningMs: 200, loadingMs: 300 },
-    // The test's own settings for a 2-core machine (a real GPU image would bake in its own).
-    runtime: new AgentInstanceRuntime({ stopGraceMs: 3_000, extraEnv: { MEDIAFLEET_WORKERS: '1', MEDIAFLEET_WARMUP: 'none', MEDIAFLEET_LOG_LEVEL: 'warn' } }),
-  });
+  // Boot in half a second; the agent itself then takes a few seconds to answer.
+  ({ fake, vast } = await startFakeVastWithAgents({ seed: 77 }));
   fake.faults.createTimeoutHoldMs = 4_000;
-  vast = new VastClient({ ...testVastClientOptions(fake.url), apiKey: fake.apiKey });
 });
 
 afterEach(async () => {
   for (const core of cores.splice(0)) await core.close();
   // Whatever a failed test left behind must not leak into the next one.
-  for (const instance of fake.liveInstances()) await vast.destroyInstance(instance.id).catch(() => undefined);
-  await fake.settle();
+  await destroyLeftovers(fake, vast);
   fake.log.clear();
 });
 
