@@ -2,10 +2,11 @@
 // rentals being made (operation progress, after a reload too), "Add GPU" to rent one, and the rentals that ended.
 // Without a Vast.ai key it says so and links to Settings; a read-only console lists, with no buttons.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { destroyVastInstanceMethod, listVastRentalsMethod, vastAccountMethod, type RentalView } from '../../../../electron/core/contracts/vast.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, ErrorNotice, asErrorInfo } from '../../components/common.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { OperationProgress, useRunningOperations } from '../../components/OperationProgress.js';
 import { routeHash } from '../../state/route.js';
 import { AddGpuPanel } from './AddGpuPanel.js';
@@ -26,7 +27,6 @@ function useNow(intervalMs: number): number {
 
 /** Destroy, after an inline question; "Keep it" (which has the focus) or Escape backs out. */
 function DestroyButton({ rental, pending, onDestroy }: { rental: RentalView; pending: boolean; onDestroy: () => void }) {
-  const [asking, setAsking] = useState(false);
   const name = `${rentalTitle(rental)}${rental.instanceId !== null ? ` (instance ${rental.instanceId})` : ''}`;
   if (pending) {
     return (
@@ -35,34 +35,16 @@ function DestroyButton({ rental, pending, onDestroy }: { rental: RentalView; pen
       </button>
     );
   }
-  if (!asking) {
-    return (
-      <button type="button" className="small ghost" aria-label={`Destroy ${name}`} onClick={() => setAsking(true)}>
-        Destroy…
-      </button>
-    );
-  }
-  const question = `Destroy ${name}? Its agent leaves the fleet and its work goes to other agents; billing stops once Vast.ai confirms it is gone.`;
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') setAsking(false);
-  };
   return (
-    <div className="confirm" role="alertdialog" aria-label={question} onKeyDown={onKeyDown}>
-      <span>{question}</span>
-      <button
-        type="button"
-        className="small"
-        onClick={() => {
-          setAsking(false);
-          onDestroy();
-        }}
-      >
-        Destroy
-      </button>
-      <button type="button" className="small ghost" autoFocus onClick={() => setAsking(false)}>
-        Keep it
-      </button>
-    </div>
+    <ConfirmButton
+      label="Destroy…"
+      ariaLabel={`Destroy ${name}`}
+      className="small ghost"
+      question={`Destroy ${name}? Its agent leaves the fleet and its work goes to other agents; billing stops once Vast.ai confirms it is gone.`}
+      confirmLabel="Destroy"
+      keepLabel="Keep it"
+      onConfirm={onDestroy}
+    />
   );
 }
 

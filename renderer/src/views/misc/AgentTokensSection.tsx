@@ -2,7 +2,7 @@
 // one for a script or another program (its secret is shown once, here, with a copy button), and revoke one
 // after asking. A read-only console lists them only.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { localAgentStatus } from '../../../../electron/core/contracts/agents.js';
 import {
   TokenLabel,
@@ -15,6 +15,7 @@ import {
 } from '../../../../electron/core/contracts/tokens.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { Badge, EmptyState, ErrorNotice, asErrorInfo } from '../../components/common.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { AgentPicker, useAgentList } from '../../components/pickers.js';
 import { FormField } from '../server/FormField.js';
 import './agent-tokens.css';
@@ -76,37 +77,19 @@ function NewTokenSecret({ secret, onDone }: { secret: NewSecret; onDone: () => v
 
 /** Revoke, after an inline question; Escape or "Keep it" backs out. */
 function RevokeButton({ token, disabled, disabledReason, onRevoke }: { token: AgentTokenRecord; disabled: boolean; disabledReason?: string; onRevoke: () => void }) {
-  const [asking, setAsking] = useState(false);
   const name = token.label ?? token.tenant;
-  if (!asking) {
-    return (
-      <button type="button" className="small ghost" disabled={disabled} title={disabledReason} aria-label={`Revoke ${token.scope} token ${name}`} onClick={() => setAsking(true)}>
-        Revoke…
-      </button>
-    );
-  }
-  const question = `Revoke the ${token.scope} token "${name}"? Programs using it are refused from now on.`;
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') setAsking(false);
-  };
   return (
-    <div className="confirm" role="alertdialog" aria-label={question} onKeyDown={onKeyDown}>
-      <span>{question}</span>
-      <button
-        type="button"
-        className="small"
-        onClick={() => {
-          setAsking(false);
-          onRevoke();
-        }}
-      >
-        Revoke
-      </button>
-      {/* The safe answer has the focus, so Enter right after opening the question changes nothing. */}
-      <button type="button" className="small ghost" autoFocus onClick={() => setAsking(false)}>
-        Keep it
-      </button>
-    </div>
+    <ConfirmButton
+      label="Revoke…"
+      ariaLabel={`Revoke ${token.scope} token ${name}`}
+      className="small ghost"
+      disabled={disabled}
+      title={disabledReason}
+      question={`Revoke the ${token.scope} token "${name}"? Programs using it are refused from now on.`}
+      confirmLabel="Revoke"
+      keepLabel="Keep it"
+      onConfirm={onRevoke}
+    />
   );
 }
 

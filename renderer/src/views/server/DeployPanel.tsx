@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { deployAgentMethod, getDeploySettingsMethod, restartAgentMethod, rollbackAgentMethod } from '../../../../electron/core/contracts/deploy.js';
 import { useConsole, useReadOnly } from '../../api/console-context.js';
 import { ErrorNotice, asErrorInfo } from '../../components/common.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { DeploySettingsForm } from './DeploySettingsForm.js';
 import { FormField } from './FormField.js';
 import { OperationProgress, useLatestOperation } from '../../components/OperationProgress.js';
@@ -13,37 +14,6 @@ import { fieldErrors } from './server-format.js';
 type ActionKind = 'deploy' | 'rollback' | 'restart';
 const actionTitle: Record<ActionKind, string> = { deploy: 'Deploy', rollback: 'Rollback', restart: 'Restart' };
 const actionKinds: readonly ActionKind[] = ['deploy', 'rollback', 'restart'];
-
-/** A button that asks once, inline, before doing something disruptive. */
-export function ConfirmButton({ label, question, confirmLabel, disabled, onConfirm }: { label: string; question: string; confirmLabel: string; disabled: boolean; onConfirm: () => void }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) {
-    return (
-      <button type="button" className="ghost" disabled={disabled} onClick={() => setAsking(true)}>
-        {label}
-      </button>
-    );
-  }
-  return (
-    <div className="confirm" role="alertdialog" aria-label={question}>
-      <span>{question}</span>
-      <button
-        type="button"
-        className="small"
-        disabled={disabled}
-        onClick={() => {
-          setAsking(false);
-          onConfirm();
-        }}
-      >
-        {confirmLabel}
-      </button>
-      <button type="button" className="small ghost" onClick={() => setAsking(false)}>
-        Keep as is
-      </button>
-    </div>
-  );
-}
 
 export function DeployPanel({ serverId }: { serverId: string }) {
   const client = useConsole();
